@@ -1,0 +1,74 @@
+-- tollstream schema: the source of truth for MySQL 8.x and MariaDB 10.11.
+-- Idempotent: every statement can run again on an existing database. Times are UTC.
+-- Runs as the MySQL image's init script in docker-compose.yml and through `tollstream stack up`.
+
+CREATE DATABASE IF NOT EXISTS tollstream CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
+USE tollstream;
+
+CREATE TABLE IF NOT EXISTS schema_version (
+  id TINYINT NOT NULL PRIMARY KEY,
+  version INT NOT NULL,
+  applied_at DATETIME(3) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS plazas (
+  plaza_id SMALLINT UNSIGNED NOT NULL PRIMARY KEY,
+  code VARCHAR(32) NOT NULL,
+  name VARCHAR(128) NOT NULL,
+  lanes TINYINT UNSIGNED NOT NULL,
+  updated_at DATETIME(3) NOT NULL
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS passages (
+  event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  plaza_id SMALLINT UNSIGNED NOT NULL,
+  lane TINYINT UNSIGNED NULL,
+  vehicle_id VARCHAR(32) NOT NULL,
+  vehicle_type VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  axles TINYINT UNSIGNED NULL,
+  passed_at DATETIME(3) NOT NULL,
+  source VARCHAR(64) NULL,
+  kafka_topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  kafka_partition INT NOT NULL,
+  kafka_offset BIGINT NOT NULL,
+  ingested_at DATETIME(3) NOT NULL,
+  KEY passages_plaza_time (plaza_id, passed_at),
+  KEY passages_vehicle_time (vehicle_id, passed_at),
+  KEY passages_time (passed_at),
+  KEY passages_ingested (ingested_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS payments (
+  payment_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  plaza_id SMALLINT UNSIGNED NOT NULL,
+  method VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  amount_cents INT UNSIGNED NOT NULL,
+  currency CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  paid_at DATETIME(3) NOT NULL,
+  kafka_partition INT NOT NULL,
+  kafka_offset BIGINT NOT NULL,
+  ingested_at DATETIME(3) NOT NULL,
+  KEY payments_event (event_id),
+  KEY payments_plaza_time (plaza_id, paid_at),
+  KEY payments_time (paid_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Next offset to read per consumer group, topic and partition, written in the same transaction as the rows.
+CREATE TABLE IF NOT EXISTS sink_offsets (
+  group_id VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  kafka_partition INT NOT NULL,
+  next_offset BIGINT NOT NULL,
+  updated_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (group_id, topic, kafka_partition)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The column names of the classic toll pipeline, so its queries keep working.
+CREATE OR REPLACE VIEW livetolldata AS
+  SELECT passed_at AS `timestamp`, vehicle_id, vehicle_type, plaza_id AS toll_plaza_id
+  FROM passages;
+
+-- Bump the number with every change to this file; `stack status` reports it.
+INSERT INTO schema_version (id, version, applied_at) VALUES (1, 1, UTC_TIMESTAMP(3))
+  ON DUPLICATE KEY UPDATE applied_at = IF(version = 1, applied_at, UTC_TIMESTAMP(3)), version = 1;

@@ -1,0 +1,51 @@
+/** Wire and domain types of DESIGN.md. A passage is one vehicle crossing one toll plaza. */
+
+export const PAYMENT_METHODS = ['e-tag', 'cash', 'card', 'prepaid'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+
+export interface Passage {
+  v: 1;
+  eventId: string;
+  plazaId: number;
+  lane?: number;
+  vehicleId: string;
+  vehicleType: string;
+  axles?: number;
+  /** ISO 8601 with zone. */
+  passedAt: string;
+  source?: string;
+}
+
+export interface Payment {
+  v: 1;
+  paymentId: string;
+  eventId: string;
+  plazaId: number;
+  method: PaymentMethod;
+  amountCents: number;
+  currency: string;
+  paidAt: string;
+}
+
+export interface Plaza {
+  v: 1;
+  plazaId: number;
+  code: string;
+  name: string;
+  lanes: number;
+}
+
+/** What a source yields: a passage, optionally with the payment made for it. */
+export interface TollEvent {
+  passage: Passage;
+  payment?: Payment;
+}
+
+export const TOPICS = {
+  passages: 'toll.passages',
+  payments: 'toll.payments',
+  plazas: 'toll.plazas',
+  dlq: 'toll.dlq',
+  legacy: 'toll',
+} as const;
+export type TopicRole = keyof typeof TOPICS;
