@@ -1,0 +1,133 @@
+/**
+ * The command line (meow). Parses flags, loads the configuration once, and hands over to a command:
+ *   tollstream                 full-screen monitor (producers and consumer in-process)
+ *   tollstream --headless      the same engines without UI
+ *   tollstream stack ...       Docker-free ZooKeeper + Kafka + MySQL schema
+ *   tollstream query ...       read-only SQL
+ *   tollstream bench           benchmark
+ * Exit codes: 0 success, 1 a run that failed its own checks, 2 bad usage or configuration.
+ */
+import meow from 'meow';
+import type { AnyFlags } from 'meow';
+import { CONFIG_KEYS, ConfigError, loadConfig } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+
+const HELP = `
+  Usage
+    $ tollstream [options]                  full-screen monitor: producers + consumer in-process
+    $ tollstream --headless [options]       the same engines without UI (NDJSON status on stdout)
+    $ tollstream stack up|down|status       Docker-free ZooKeeper + Kafka (+ MySQL schema)
+    $ tollstream query "SQL" | --saved NAME read-only SQL against the passages database
+    $ tollstream bench                      end-to-end benchmark against the running stack
+
+  Run options
+    --headless              no UI; status lines on stdout, summary at the end
+    --source SPEC           simulator | tolldata:<dir> | hourly:<file> | http:<url> | file:<path>  (repeatable)
+    --rate N                target passages/s for the simulator (0 = as fast as possible; default 200)
+    --speed S               replay speed: max | realtime | <factor> (default max)
+    --from DATE, --to DATE  half-open event-time range for replays
+    --duration D            stop after D (e.g. 60s, 5m)
+    --events N              stop after N passages produced
+    --role R                producer | consumer | all (default all)
+    --interval D            headless status interval (default 1s)
+
+  Stack options
+    stack up --brokers 1|3  one broker on 9092 or three on 9092-9094
+    stack down --purge      also delete the stack's data
+
+  Query options
+    --saved NAME            run a saved query (--saved list shows them); --param key=value (repeatable)
+    --format F              table | json | csv (default table)
+
+  Connection options (flags > TOLLSTREAM_* environment > tollstream.config.yaml|json > defaults)
+    --config FILE           configuration file (YAML or JSON)
+    --brokers LIST          Kafka bootstrap servers (default 127.0.0.1:9092)
+    --kafka-ssl, --kafka-ssl-ca FILE, --kafka-sasl-mechanism M, --kafka-sasl-username U
+                            (SASL password only via TOLLSTREAM_KAFKA_SASL_PASSWORD or the config file)
+    --zookeeper HOST:PORT   (default 127.0.0.1:2181)
+    --mysql-url URL         (default mysql://root@127.0.0.1:3306/tollstream)
+    --mysql-ssl, --mysql-ssl-ca FILE
+    --client-id ID, --group ID (default tollstream-sink), --tz ZONE (default UTC), --state-dir DIR
+    --log-level L           debug | info | warn | error
+`;
+
+const COMMANDS = ['stack', 'query', 'bench'] as const;
+type Command = (typeof COMMANDS)[number] | 'monitor';
+
+function flagSpec(): AnyFlags {
+  const flags: AnyFlags = {
+    config: { type: 'string' },
+    headless: { type: 'boolean' },
+    purge: { type: 'boolean' },
+    saved: { type: 'string' },
+    param: { type: 'string', isMultiple: true },
+    format: { type: 'string' },
+    stackBrokers: { type: 'number' },
+  };
+  for (const def of CONFIG_KEYS) {
+    if (!def.flag) continue;
+    flags[def.flag] =
+      def.flag === 'source'
+        ? { type: 'string', isMultiple: true }
+        : { type: def.expected.startsWith('true or false') ? 'boolean' : 'string' };
+  }
+  return flags;
+}
+
+export interface CommandContext {
+  config: Config;
+  input: string[];
+  flags: Record<string, unknown>;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const first = argv[0];
+  const command: Command = (COMMANDS as readonly string[]).includes(first ?? '')
+    ? (first as Command)
+    : 'monitor';
+  const rest = command === 'monitor' ? argv : argv.slice(1);
+  // `stack up --brokers 3` counts brokers; everywhere else --brokers is the bootstrap list.
+  const args =
+    command === 'stack'
+      ? rest.map((a, i) => (a === '--brokers' && /^\d+$/.test(rest[i + 1] ?? '') ? '--stack-brokers' : a))
+      : rest;
+  const cli = meow(HELP, {
+    importMeta: import.meta,
+    argv: args,
+    flags: flagSpec(),
+    allowUnknownFlags: false,
+    booleanDefault: undefined,
+  });
+  let config: Config;
+  try {
+    config = loadConfig(cli.flags);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`tollstream: ${e.message}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+  const ctx: CommandContext = { config, input: cli.input, flags: cli.flags };
+  switch (command) {
+    case 'stack':
+      return (await import('../stack/command.ts')).runStackCommand(ctx);
+    case 'query':
+      return (await import('../query/command.ts')).runQueryCommand(ctx);
+    case 'bench':
+      return (await import('../bench/command.ts')).runBenchCommand(ctx);
+    case 'monitor':
+      if (cli.input.length) {
+        process.stderr.write(`tollstream: unknown command "${cli.input[0]}" (try tollstream --help)\n`);
+        return EXIT.usage;
+      }
+      if (cli.flags.headless) return (await import('../headless/command.ts')).runHeadlessCommand(ctx);
+      return (await import('../monitor/command.ts')).runMonitorCommand(ctx);
+    default: {
+      const never: never = command;
+      throw new Error(`unhandled command ${String(never)}`);
+    }
+  }
+}

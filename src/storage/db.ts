@@ -1,0 +1,211 @@
+/**
+ * The storage adapter: the only module family that imports mysql2. Pools, transactions, batched inserts and
+ * schema application. Offsets are BIGINT and travel as strings (supportBigNumbers + bigNumberStrings).
+ */
+import { readFileSync } from 'node:fs';
+import mysql from 'mysql2/promise';
+import type { Pool, PoolConnection, PoolOptions, RowDataPacket, ResultSetHeader } from 'mysql2/promise';
+
+export type Row = Record<string, unknown>;
+
+export class StorageError extends Error {
+  readonly retriable: boolean;
+  readonly code: string | undefined;
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, { cause: options.cause });
+    this.name = 'StorageError';
+    this.code = (options.cause as { code?: string } | undefined)?.code;
+    this.retriable = isRetriableStorageError(options.cause);
+  }
+}
+
+const RETRIABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_CLIENT_INTERACTION_TIMEOUT',
+  'ER_NET_READ_INTERRUPTED',
+  'ER_QUERY_INTERRUPTED',
+]);
+
+export function isRetriableStorageError(error: unknown): boolean {
+  const e = error as { code?: string; fatal?: boolean; message?: string } | undefined;
+  if (!e) return false;
+  if (e.code && RETRIABLE_CODES.has(e.code)) return true;
+  if (e.fatal) return true;
+  return /closed state|Connection lost|connect ETIMEDOUT|Pool is closed/i.test(e.message ?? '');
+}
+
+export interface StorageOptions {
+  url: string;
+  ssl?: boolean;
+  sslCaFile?: string;
+  connectionLimit?: number;
+  /** Create the database named in the URL when it does not exist. */
+  createDatabase?: boolean;
+}
+
+export function poolOptions({ url, ssl, sslCaFile, connectionLimit = 4 }: StorageOptions): PoolOptions {
+  const u = new URL(url);
+  const database = decodeURIComponent(u.pathname.replace(/^\//, '')) || undefined;
+  const opts: PoolOptions = {
+    host: u.hostname,
+    port: u.port ? Number(u.port) : 3306,
+    user: decodeURIComponent(u.username || 'root'),
+    password: decodeURIComponent(u.password),
+    connectionLimit,
+    waitForConnections: true,
+    queueLimit: 0,
+    connectTimeout: 5000,
+    timezone: 'Z',
+    dateStrings: false,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    charset: 'utf8mb4_unicode_ci',
+    enableKeepAlive: true,
+  };
+  if (database) opts.database = database;
+  if (ssl || sslCaFile) opts.ssl = sslCaFile ? { ca: readFileSync(sslCaFile, 'utf8') } : {};
+  return opts;
+}
+
+export class Storage {
+  readonly pool: Pool;
+  readonly database: string | undefined;
+
+  private constructor(pool: Pool, database: string | undefined) {
+    this.pool = pool;
+    this.database = database;
+  }
+
+  static async open(options: StorageOptions): Promise<Storage> {
+    const opts = poolOptions(options);
+    if (options.createDatabase && opts.database) {
+      const { database, ...server } = opts;
+      let conn: mysql.Connection | undefined;
+      try {
+        conn = await mysql.createConnection(server);
+        await conn.query(
+          `CREATE DATABASE IF NOT EXISTS ${mysql.escapeId(database)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+        );
+      } catch (e) {
+        throw new StorageError(`cannot reach MySQL at ${opts.host}:${opts.port}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      } finally {
+        await conn?.end().catch(() => {});
+      }
+    }
+    const pool = mysql.createPool(opts);
+    // Some pool errors are emitted rather than thrown; they surface on the next query instead.
+    pool.on('connection', (c) => c.on('error', () => {}));
+    return new Storage(pool, opts.database);
+  }
+
+  async query<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    try {
+      const [rows] = await this.pool.query<RowDataPacket[]>(sql, params);
+      return rows as unknown as T[];
+    } catch (e) {
+      throw new StorageError((e as Error).message, { cause: e });
+    }
+  }
+
+  async execute(sql: string, params: unknown[] = []): Promise<ResultSetHeader> {
+    try {
+      const [res] = await this.pool.query<ResultSetHeader>(sql, params);
+      return res;
+    } catch (e) {
+      throw new StorageError((e as Error).message, { cause: e });
+    }
+  }
+
+  /** Runs `work` in one transaction; commits when it resolves, rolls back when it throws. */
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    let conn: PoolConnection;
+    try {
+      conn = await this.pool.getConnection();
+    } catch (e) {
+      throw new StorageError(`cannot get a MySQL connection: ${(e as Error).message}`, { cause: e });
+    }
+    let broken = false;
+    try {
+      await conn.beginTransaction();
+      const result = await work(new Transaction(conn));
+      await conn.commit();
+      return result;
+    } catch (e) {
+      try {
+        await conn.rollback();
+      } catch {
+        broken = true;
+      }
+      if (e instanceof StorageError) throw e;
+      throw new StorageError((e as Error).message, { cause: e });
+    } finally {
+      // A connection whose rollback failed may be half-dead: drop it instead of returning it to the pool.
+      if (broken) conn.destroy();
+      else conn.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => {});
+  }
+}
+
+export class Transaction {
+  constructor(private readonly conn: PoolConnection) {}
+
+  async query<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const [rows] = await this.conn.query<RowDataPacket[]>(sql, params);
+    return rows as unknown as T[];
+  }
+
+  async execute(sql: string, params: unknown[] = []): Promise<ResultSetHeader> {
+    const [res] = await this.conn.query<ResultSetHeader>(sql, params);
+    return res;
+  }
+
+  /**
+   * Inserts many rows with multi-row INSERT statements of at most `chunk` rows.
+   * `suffix` is appended verbatim (e.g. "ON DUPLICATE KEY UPDATE ..."); `ignore` uses INSERT IGNORE.
+   * Returns the affected-row count.
+   */
+  async insertMany(
+    table: string,
+    columns: string[],
+    rows: unknown[][],
+    { chunk = 1000, suffix = '', ignore = false }: { chunk?: number; suffix?: string; ignore?: boolean } = {},
+  ): Promise<number> {
+    let affected = 0;
+    const head = `INSERT ${ignore ? 'IGNORE ' : ''}INTO ${mysql.escapeId(table)} (${columns.map((c) => mysql.escapeId(c)).join(', ')}) VALUES ?`;
+    for (let i = 0; i < rows.length; i += chunk) {
+      const [res] = await this.conn.query<ResultSetHeader>(`${head} ${suffix}`, [rows.slice(i, i + chunk)]);
+      affected += res.affectedRows;
+    }
+    return affected;
+  }
+}
+
+/** Splits a SQL script into statements (no procedures or DELIMITER in schema.sql, so ';' at line end suffices). */
+export function splitSqlScript(script: string): string[] {
+  return script
+    .split('\n')
+    .filter((l) => !/^\s*--/.test(l))
+    .join('\n')
+    .split(/;\s*(?:\n|$)/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+export const escapeId = (id: string): string => mysql.escapeId(id);
+export const escapeValue = (v: unknown): string => mysql.escape(v as never);
+export type { Pool };
