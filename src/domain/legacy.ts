@@ -19,7 +19,10 @@ export function parseLegacyLine(
   now = Date.now(),
 ): ValidPassage {
   if (bytes.byteLength > MAX_MESSAGE_BYTES) {
-    throw new InvalidMessage('too-large', `message is ${bytes.byteLength} bytes, limit is ${MAX_MESSAGE_BYTES}`);
+    throw new InvalidMessage(
+      'too-large',
+      `message is ${bytes.byteLength} bytes, limit is ${MAX_MESSAGE_BYTES}`,
+    );
   }
   let text: string;
   try {
@@ -34,10 +37,18 @@ export function parseLegacyLine(
       `legacy line must have 4 comma-separated fields (ctime,vehicle id,vehicle type,plaza id), got ${fields.length}`,
     );
   }
-  const [stamp, vehicleId, vehicleType, plaza] = fields.map((f) => f.trim()) as [string, string, string, string];
+  const [stamp, vehicleId, vehicleType, plaza] = fields.map((f) => f.trim()) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   const ms = parseCtime(stamp, tz);
   if (Number.isNaN(ms)) {
-    throw new InvalidMessage('bad-legacy-line', `"${stamp}" is not a ctime timestamp like "Thu Aug 19 21:54:38 2021"`);
+    throw new InvalidMessage(
+      'bad-legacy-line',
+      `"${stamp}" is not a ctime timestamp like "Thu Aug 19 21:54:38 2021"`,
+    );
   }
   if (!/^\d{1,5}$/.test(plaza)) {
     throw new InvalidMessage('bad-legacy-line', `plaza id "${plaza}" is not a number`);
@@ -57,9 +68,20 @@ export function parseLegacyLine(
 }
 
 /** Formats a passage as a classic line (used by tests and by producers that feed legacy consumers). */
-export function formatLegacyLine(passedAtMs: number, vehicleId: string, vehicleType: string, plazaId: number): string {
+export function formatLegacyLine(
+  passedAtMs: number,
+  vehicleId: string,
+  vehicleType: string,
+  plazaId: number,
+): string {
   const d = new Date(passedAtMs);
   const s = d.toUTCString(); // "Thu, 19 Aug 2021 21:54:38 GMT"
-  const [wd, day, mon, year, time] = s.replace(',', '').split(' ') as [string, string, string, string, string];
+  const [wd, day, mon, year, time] = s.replace(',', '').split(' ') as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   return `${wd} ${mon} ${day.padStart(2, ' ').replace(/^0/, ' ')} ${time} ${year},${vehicleId},${vehicleType},${plazaId}`;
 }

@@ -47,7 +47,14 @@ function offsetAt(epochMs: number, tz: string): number {
   if (tz === 'UTC' || tz === 'Etc/UTC') return 0;
   const parts = formatter(tz).formatToParts(new Date(epochMs));
   const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const asUtc = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
   return asUtc - Math.floor(epochMs / 1000) * 1000;
 }
 
@@ -73,7 +80,8 @@ export function wallClockToEpoch(w: WallClock, tz = 'UTC'): number {
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
-const CTIME = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
+const CTIME =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
 
 /** Parses a C `ctime` string ("Thu Aug 19 21:54:38 2021", days space-padded) read in `tz`. NaN when invalid. */
 export function parseCtime(text: string, tz = 'UTC'): number {

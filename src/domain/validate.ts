@@ -72,7 +72,13 @@ function req(obj: Record<string, unknown>, key: string): unknown {
   return v;
 }
 
-function int(obj: Record<string, unknown>, key: string, min: number, max: number, optional = false): number | undefined {
+function int(
+  obj: Record<string, unknown>,
+  key: string,
+  min: number,
+  max: number,
+  optional = false,
+): number | undefined {
   const v = optional ? obj[key] : req(obj, key);
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v)) fail('bad-field', `"${key}" must be an integer`);

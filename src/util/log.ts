@@ -35,7 +35,9 @@ export function setLogSink(next: LogSink, level: LogLevel = minLevel): void {
 
 export const stderrSink: LogSink = (e) => {
   const extra = e.extra && Object.keys(e.extra).length ? ` ${JSON.stringify(e.extra)}` : '';
-  process.stderr.write(`${new Date(e.at).toISOString()} ${e.level.toUpperCase()} [${e.namespace}] ${e.message}${extra}\n`);
+  process.stderr.write(
+    `${new Date(e.at).toISOString()} ${e.level.toUpperCase()} [${e.namespace}] ${e.message}${extra}\n`,
+  );
 };
 
 /** A bounded in-memory log for the UI, with a change counter the log pane can poll. */
