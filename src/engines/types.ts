@@ -43,6 +43,8 @@ export interface ProducerSnapshot {
   /** Acknowledged passages per second over the last few seconds. */
   ratePerSec: number;
   progress: SourceProgress;
+  /** Time left for a finite source at its recent read rate: 0 when done, null when not moving, absent when unknown. */
+  etaMs?: number | null;
   startedAt?: number;
   lastError?: string;
 }
