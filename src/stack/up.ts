@@ -1,0 +1,485 @@
+/**
+ * `stack up`: jars, ZooKeeper, brokers, MySQL and topics, each waited for until it really answers. Idempotent:
+ * processes of this state dir that still run are kept, only missing ones start. When something does not come
+ * up, what this run started is stopped again and the error names the log to read.
+ */
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import type { Config } from '../config/config.ts';
+import { KafkaAdmin } from '../kafka/admin.ts';
+import type { TopicSpec } from '../kafka/admin.ts';
+import { createKafka } from '../kafka/client.ts';
+import { sleep, waitFor } from '../util/backoff.ts';
+import { allRegistered, brokerMetadata, brokerProperties } from './broker.ts';
+import { StackError } from './errors.ts';
+import { ensureJars } from './fetch.ts';
+import { jvmArgs, log4jProperties, requireJava } from './jvm.ts';
+import type { BrokerCount, BrokerEndpoint, Endpoint, StackLayout } from './layout.ts';
+import { address, stackLayout } from './layout.ts';
+import type { MysqlReady } from './mysql.ts';
+import { ensureMysql, mysqlLabel } from './mysql.ts';
+import type { StackPaths } from './paths.ts';
+import { jarCache, stackPaths } from './paths.ts';
+import type { Started } from './processes.ts';
+import {
+  fileSize,
+  isAlive,
+  isOurProcess,
+  portFree,
+  portOpen,
+  spawnDetached,
+  stackMarker,
+  stopProcess,
+  tailLog,
+  whoListens,
+} from './processes.ts';
+import type { StackRecord } from './record.ts';
+import { readRecord, writeRecord } from './record.ts';
+import { seconds, stopwatch } from './timing.ts';
+import { topicPlan } from './topics.ts';
+import { fourLetterWord, registeredBrokerIds, zookeeperOk, zookeeperProperties } from './zookeeper.ts';
+
+export type Progress = (part: string, message: string) => void;
+
+export interface UpOptions {
+  /** From `--brokers N`; defaults to what the state dir was created with, else 1. */
+  brokers?: BrokerCount;
+  progress?: Progress;
+  zookeeperTimeoutMs?: number;
+  brokerTimeoutMs?: number;
+}
+
+export interface UpResult {
+  /** Everything was running before this call. */
+  alreadyRunning: boolean;
+  /** What this call started: "ZooKeeper", "broker 0", ... */
+  started: string[];
+  record: StackRecord;
+  topics: TopicSpec[];
+  mysql: MysqlReady;
+  elapsedMs: number;
+}
+
+const ZOOKEEPER_HEAP = { max: '256m', initial: '64m' };
+const BROKER_HEAP = { max: '512m', initial: '256m' };
+
+export const brokerLabel = (b: BrokerEndpoint): string => `broker ${b.id} (${address(b)})`;
+
+export async function stackUp(config: Config, options: UpOptions = {}): Promise<UpResult> {
+  const progress = options.progress ?? (() => {});
+  const elapsed = stopwatch();
+  const paths = stackPaths(config.stateDir);
+  const previous = readRecord(paths.record);
+  const brokerCount = chooseBrokerCount(options.brokers, previous, paths);
+  const layout = stackLayout(config, brokerCount);
+  const marker = stackMarker(paths.stateDir);
+
+  const zookeeperPid = runningPid(previous?.zookeeper, layout.zookeeper, marker, paths.zookeeperProperties);
+  const brokerPids = layout.brokers.map((b) =>
+    runningPid(
+      previous?.brokers.find((p) => p.id === b.id),
+      b,
+      marker,
+      paths.broker(b.id).properties,
+    ),
+  );
+  const alreadyRunning = zookeeperPid !== null && brokerPids.every((p) => p !== null);
+
+  const java = requireJava();
+  const jarWatch = stopwatch();
+  const jars = await ensureJars(jarCache(), {
+    onFetch: (log) => progress('jars', `fetching Kafka 3.9.2 from Maven Central (log: ${log}) …`),
+  });
+  progress(
+    'jars',
+    jars.fetched ? `${jars.count} jars fetched (${seconds(jarWatch())})` : `${jars.count} jars cached`,
+  );
+
+  // Every port this run needs must be free before anything starts.
+  const toStart: [string, Endpoint][] = [
+    ...(zookeeperPid === null ? [['ZooKeeper', layout.zookeeper] as [string, Endpoint]] : []),
+    ...layout.brokers
+      .filter((_, i) => brokerPids[i] === null)
+      .map((b) => [brokerLabel(b), b] as [string, Endpoint]),
+  ];
+  for (const [label, e] of toStart) await requireFreePort(label, e);
+
+  for (const dir of [paths.configDir, paths.logsDir, paths.zookeeperData])
+    mkdirSync(dir, { recursive: true });
+  const now = new Date().toISOString();
+  const record: StackRecord = {
+    version: 1,
+    stateDir: paths.stateDir,
+    brokerCount,
+    startedAt:
+      zookeeperPid !== null || brokerPids.some((p) => p !== null) ? (previous?.startedAt ?? now) : now,
+    zookeeper: {
+      ...layout.zookeeper,
+      pid: zookeeperPid,
+      startedAt: zookeeperPid ? (previous?.zookeeper.startedAt ?? null) : null,
+    },
+    brokers: layout.brokers.map((b, i) => ({
+      ...b,
+      pid: brokerPids[i] ?? null,
+      startedAt: brokerPids[i] ? (previous?.brokers.find((p) => p.id === b.id)?.startedAt ?? null) : null,
+    })),
+  };
+  writeRecord(paths.record, record);
+
+  const started: { label: string; pid: number; stop: () => void }[] = [];
+  const remember = (label: string, proc: Started, update: (pid: number | null) => void): void => {
+    update(proc.pid);
+    writeRecord(paths.record, record);
+    started.push({ label, pid: proc.pid, stop: () => update(null) });
+  };
+
+  // MySQL does not depend on Kafka: prepare it while the JVMs start.
+  const mysqlWatch = stopwatch();
+  const mysqlTask = settle(
+    ensureMysql(config, {
+      onStartServer: () =>
+        progress('MySQL', `${mysqlLabel(config.mysql.url)} not reachable; starting the local MariaDB …`),
+    }).then((m) => {
+      progress(
+        'MySQL',
+        `${mysqlLabel(config.mysql.url)} ${m.version}, schema v${m.schemaVersion}, reader account ${m.readerAccount} (${seconds(mysqlWatch())})`,
+      );
+      return m;
+    }),
+  );
+
+  try {
+    // ZooKeeper
+    const zkLabel = `ZooKeeper ${address(layout.zookeeper)}`;
+    const zkWatch = stopwatch();
+    const zkLogFrom = { log: fileSize(paths.zookeeperLog), out: fileSize(paths.zookeeperOut) };
+    let zkProc: Started | null = null;
+    if (zookeeperPid !== null) {
+      progress('ZooKeeper', `${address(layout.zookeeper)} already running (pid ${zookeeperPid})`);
+    } else {
+      writeFileSync(
+        paths.zookeeperProperties,
+        zookeeperProperties({ ...layout.zookeeper, dataDir: paths.zookeeperData }),
+      );
+      writeFileSync(paths.zookeeperLog4j, log4jProperties(paths.zookeeperLog));
+      zkProc = spawnDetached(
+        java,
+        jvmArgs({
+          java,
+          jarDir: jars.dir,
+          heap: ZOOKEEPER_HEAP,
+          log4jFile: paths.zookeeperLog4j,
+          properties: { 'tollstream.stack': paths.stateDir, 'zookeeper.log.dir': paths.logsDir },
+          mainClass: 'org.apache.zookeeper.server.quorum.QuorumPeerMain',
+          args: [paths.zookeeperProperties],
+        }),
+        { outFile: paths.zookeeperOut, cwd: paths.stateDir },
+      );
+      remember('ZooKeeper', zkProc, (pid) => {
+        record.zookeeper.pid = pid;
+        record.zookeeper.startedAt = pid ? new Date().toISOString() : null;
+      });
+      progress('ZooKeeper', `${address(layout.zookeeper)} starting (pid ${zkProc.pid}) …`);
+    }
+    await waitReady({
+      label: zkLabel,
+      what: 'answer ruok with imok',
+      proc: zkProc,
+      pid: zkProc?.pid ?? zookeeperPid!,
+      logFrom: zkProc ? zkLogFrom : { log: 0, out: 0 },
+      logFile: paths.zookeeperLog,
+      outFile: paths.zookeeperOut,
+      timeoutMs: options.zookeeperTimeoutMs ?? 30_000,
+      probe: () => zookeeperOk(layout.zookeeper, 1000),
+    });
+    if (zkProc) progress('ZooKeeper', `${address(layout.zookeeper)} ready (${seconds(zkWatch())})`);
+
+    // Brokers: the missing ones start together, then each is waited for.
+    await waitForExpiredRegistrations(
+      layout.zookeeper,
+      layout.brokers.filter((_, i) => brokerPids[i] === null),
+      progress,
+      paths.zookeeperLog,
+    );
+    const brokerWatch = stopwatch();
+    const brokerLogFrom = layout.brokers.map((b) => ({
+      log: fileSize(paths.broker(b.id).log),
+      out: fileSize(paths.broker(b.id).out),
+    }));
+    const procs = layout.brokers.map((b, i): Started | null => {
+      const pid = brokerPids[i];
+      if (pid) {
+        progress(`broker ${b.id}`, `${address(b)} already running (pid ${pid})`);
+        return null;
+      }
+      const files = paths.broker(b.id);
+      mkdirSync(files.data, { recursive: true });
+      writeFileSync(
+        files.properties,
+        brokerProperties({ broker: b, zookeeper: layout.zookeeper, dataDir: files.data, brokerCount }),
+      );
+      writeFileSync(files.log4j, log4jProperties(files.log));
+      const proc = spawnDetached(
+        java,
+        jvmArgs({
+          java,
+          jarDir: jars.dir,
+          heap: BROKER_HEAP,
+          log4jFile: files.log4j,
+          properties: { 'tollstream.stack': paths.stateDir, 'kafka.logs.dir': paths.logsDir },
+          mainClass: 'kafka.Kafka',
+          args: [files.properties],
+        }),
+        { outFile: files.out, cwd: paths.stateDir },
+      );
+      const entry = record.brokers[i]!;
+      remember(`broker ${b.id}`, proc, (p) => {
+        entry.pid = p;
+        entry.startedAt = p ? new Date().toISOString() : null;
+      });
+      progress(`broker ${b.id}`, `${address(b)} starting (pid ${proc.pid}) …`);
+      return proc;
+    });
+    const ids = layout.brokers.map((b) => b.id);
+    await Promise.all(
+      layout.brokers.map(async (b, i) => {
+        const proc = procs[i] ?? null;
+        await waitReady({
+          label: brokerLabel(b),
+          what: `register and answer metadata listing broker${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`,
+          proc,
+          pid: proc?.pid ?? brokerPids[i]!,
+          logFrom: proc ? brokerLogFrom[i]! : { log: 0, out: 0 },
+          logFile: paths.broker(b.id).log,
+          outFile: paths.broker(b.id).out,
+          timeoutMs: options.brokerTimeoutMs ?? 60_000,
+          probe: async () =>
+            (await portOpen(b.host, b.port, 500)) &&
+            allRegistered(await brokerMetadata(config.kafka, b, 3000), ids),
+        });
+        if (proc) progress(`broker ${b.id}`, `${address(b)} ready (${seconds(brokerWatch())})`);
+      }),
+    );
+
+    const mysqlOutcome = await mysqlTask;
+    if (!mysqlOutcome.ok) throw mysqlOutcome.error;
+    const mysql = mysqlOutcome.value;
+
+    const topicWatch = stopwatch();
+    const plan = await ensureStackTopics(config, layout, brokerCount);
+    progress('topics', `${describePlan(plan)}; leaders elected (${seconds(topicWatch())})`);
+
+    return {
+      alreadyRunning,
+      started: started.map((s) => s.label),
+      record,
+      topics: plan,
+      mysql,
+      elapsedMs: elapsed(),
+    };
+  } catch (e) {
+    await mysqlTask; // never leave it running unobserved
+    if (started.length) {
+      progress(
+        'stack',
+        `stopping what this run started: ${started.map((s) => `${s.label} (pid ${s.pid})`).join(', ')}`,
+      );
+      // Brokers before ZooKeeper, as `down` does.
+      for (const s of [...started].reverse()) {
+        await stopProcess(s.pid, { graceMs: 10_000 });
+        s.stop();
+      }
+      if (record.brokers.every((b) => b.pid === null) && record.zookeeper.pid === null)
+        record.startedAt = null;
+      writeRecord(paths.record, record);
+    }
+    throw e;
+  }
+}
+
+function chooseBrokerCount(
+  requested: BrokerCount | undefined,
+  previous: StackRecord | null,
+  paths: StackPaths,
+): BrokerCount {
+  if (!previous) return requested ?? 1;
+  if (requested === undefined || requested === previous.brokerCount) return previous.brokerCount;
+  const hasData = previous.brokers.some((b) => exists(paths.broker(b.id).data));
+  if (!hasData) return requested;
+  throw new StackError(
+    `the stack in ${paths.stateDir} was created with ${previous.brokerCount} broker${previous.brokerCount > 1 ? 's' : ''}; ` +
+      `run "tollstream stack down --purge" first to start it with ${requested}`,
+    { part: 'stack', exitCode: 2 },
+  );
+}
+
+function exists(p: string): boolean {
+  try {
+    statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The recorded PID when it still is this stack's process for `file` on the same endpoint, else null. */
+function runningPid(
+  recorded: { host: string; port: number; pid: number | null } | undefined,
+  endpoint: Endpoint,
+  marker: string,
+  file: string,
+): number | null {
+  if (!recorded || !isOurProcess(recorded.pid, marker, file)) return null;
+  if (recorded.host !== endpoint.host || recorded.port !== endpoint.port) {
+    throw new StackError(
+      `the stack is running on ${address(recorded)} (pid ${recorded.pid}) but the configuration says ${address(endpoint)}; ` +
+        'run "tollstream stack down" first to change ports',
+      { part: 'stack', exitCode: 2 },
+    );
+  }
+  return recorded.pid;
+}
+
+async function requireFreePort(label: string, e: Endpoint): Promise<void> {
+  if (await portFree(e.host, e.port)) return;
+  const owner = whoListens(e.port);
+  const who = owner ? ` by pid ${owner.pid} (${owner.command.slice(0, 120)})` : ' by another process';
+  throw new StackError(
+    `cannot start ${label}: port ${e.port} is already in use${who}, which this stack did not start; ` +
+      'stop it or choose other ports (--zookeeper, --brokers host:port)',
+    { part: label },
+  );
+}
+
+/**
+ * A broker killed without shutting down stays registered until its ZooKeeper session expires; a new process
+ * with the same id would fail with NodeExistsException meanwhile.
+ */
+async function waitForExpiredRegistrations(
+  zookeeper: Endpoint,
+  brokers: BrokerEndpoint[],
+  progress: Progress,
+  zookeeperLog: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const stale = async (): Promise<BrokerEndpoint[]> => {
+    const ids = registeredBrokerIds(await fourLetterWord(zookeeper, 'dump').catch(() => ''));
+    return brokers.filter((b) => ids.has(b.id));
+  };
+  let left = await stale();
+  if (!left.length) return;
+  const watch = stopwatch();
+  for (const b of left) {
+    progress(
+      `broker ${b.id}`,
+      `${address(b)} still registered from its previous run; waiting for that session to expire …`,
+    );
+  }
+  while (left.length) {
+    if (watch() > timeoutMs) {
+      throw new StackError(
+        `${left.map(brokerLabel).join(', ')}: the previous registration in ZooKeeper did not expire within ${seconds(timeoutMs)} ` +
+          '(is another broker with the same id using this ZooKeeper?)',
+        { part: brokerLabel(left[0]!), logFile: zookeeperLog },
+      );
+    }
+    await sleep(250);
+    left = await stale();
+  }
+  progress('brokers', `previous registrations expired (${seconds(watch())})`);
+}
+
+interface WaitSpec {
+  label: string;
+  what: string;
+  /** The process this run started (its exit is noticed at once), or null for one already running. */
+  proc: Started | null;
+  pid: number;
+  /** Log sizes when this run started the process: earlier lines belong to earlier runs and are not shown. */
+  logFrom: { log: number; out: number };
+  logFile: string;
+  outFile: string;
+  timeoutMs: number;
+  probe: () => Promise<boolean>;
+}
+
+async function waitReady(spec: WaitSpec): Promise<void> {
+  const deadline = Date.now() + spec.timeoutMs;
+  for (;;) {
+    const died = spec.proc ? spec.proc.exitReason() : isAlive(spec.pid) ? null : 'the process is gone';
+    if (died) throw await failure(spec, `${spec.label} exited during start-up (${died})`);
+    const ok = await spec.probe().catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) {
+      throw await failure(spec, `${spec.label} did not ${spec.what} within ${seconds(spec.timeoutMs)}`);
+    }
+    await sleep(200);
+  }
+}
+
+/** The error for a process that did not come up, naming the log that explains it. */
+async function failure(spec: WaitSpec, message: string): Promise<StackError> {
+  // The JVM's own output (.out) holds start failures before logging begins; otherwise the log4j file tells.
+  const logTail = await tailLog(spec.logFile, { fromByte: spec.logFrom.log });
+  const outTail = (await tailLog(spec.outFile, { fromByte: spec.logFrom.out })).filter(
+    (l) => !/^log4j:WARN/.test(l),
+  );
+  const useOut = logTail.length === 0 && outTail.length > 0;
+  return new StackError(message, {
+    part: spec.label,
+    logFile: useOut || logTail.length === 0 ? spec.outFile : spec.logFile,
+    logTail: useOut ? outTail : logTail,
+  });
+}
+
+/**
+ * Creates the DESIGN.md topics that are missing and waits until every partition has a leader, so clients
+ * started right after `up` can produce at once.
+ */
+export async function ensureStackTopics(
+  config: Config,
+  layout: StackLayout,
+  brokerCount: number,
+  timeoutMs = 30_000,
+): Promise<TopicSpec[]> {
+  const plan = topicPlan(brokerCount);
+  const admin = new KafkaAdmin(
+    createKafka({ ...config.kafka, brokers: layout.brokers.map(address) }, { clientIdSuffix: '-stack' }),
+  );
+  try {
+    await admin.connect();
+    await admin.ensureTopics(plan);
+    await waitFor(
+      async () => {
+        const described = await admin.describeTopics(plan.map((p) => p.topic));
+        return plan.every((p) => {
+          const d = described.find((t) => t.topic === p.topic);
+          return d && d.partitions.length > 0 && d.partitions.every((x) => x.leader >= 0);
+        });
+      },
+      { timeoutMs, intervalMs: 200, what: 'partition leaders of the topics' },
+    );
+    return plan;
+  } catch (e) {
+    throw new StackError(`cannot create the topics: ${(e as Error).message}`, { part: 'topics', cause: e });
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+export function describePlan(plan: TopicSpec[]): string {
+  const rf = plan[0]?.replicationFactor ?? 1;
+  const isr = plan[0]?.config?.['min.insync.replicas'];
+  const each = plan
+    .map((p) => `${p.topic} ${p.partitions}${p.config?.['cleanup.policy'] === 'compact' ? ' compacted' : ''}`)
+    .join(', ');
+  return `${each}; replication ${rf}${isr ? `, min.insync.replicas ${isr}` : ''}`;
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
