@@ -1,0 +1,136 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLagMonitor } from '../../../src/engines/lag/index.ts';
+import type { GroupLagDetail, LagMonitor } from '../../../src/engines/lag/index.ts';
+import { GroupConsumer } from '../../../src/kafka/consumer.ts';
+import { KafkaPublisher } from '../../../src/kafka/producer.ts';
+import { sleep } from '../../../src/util/backoff.ts';
+import { testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
+import type { TestKafka } from '../../helpers/services.ts';
+
+/** Messages produced per partition. */
+const PRODUCED = [100, 60, 30];
+
+describe('lag monitor on the real broker', () => {
+  let k: TestKafka;
+  let topic: string;
+  let monitor: LagMonitor | undefined;
+  const consumers: GroupConsumer[] = [];
+  let release = (): void => {};
+
+  beforeAll(async () => {
+    k = await testKafka();
+    [topic] = (await k.topics([{ topic: 'lag.passages', partitions: 3 }])) as [string];
+    const publisher = new KafkaPublisher(k.kafka);
+    await publisher.connect();
+    await publisher.send([
+      {
+        topic,
+        messages: PRODUCED.flatMap((n, partition) =>
+          Array.from({ length: n }, (_, i) => ({ key: null, value: `p${partition}-${i}`, partition })),
+        ),
+      },
+    ]);
+    await publisher.disconnect();
+  });
+
+  afterAll(async () => {
+    release();
+    await monitor?.stop();
+    for (const c of consumers) await c.stop().catch(() => {});
+    await k.cleanup();
+  });
+
+  const group = (id: string): GroupLagDetail | undefined =>
+    monitor?.store.getSnapshot().groups.find((g) => g.groupId === id);
+
+  it('shows lag N−M per partition, "—" where the group never committed, and STOP once it is gone', async () => {
+    // Commits 40 of partition 0, all 60 of partition 1, nothing of partition 2; then leaves.
+    const groupId = uniqueName('lag-stopped');
+    const upTo: Record<number, number> = { 0: 40, 1: 60, 2: 0 };
+    const consumer = new GroupConsumer(k.kafka, {
+      groupId,
+      topics: [topic],
+      eachBatch: async (batch, control) => {
+        for (const m of batch.messages) {
+          if (Number(m.offset) >= upTo[batch.partition]!) break;
+          control.resolveOffset(m.offset);
+        }
+        await control.commitOffsetsIfNecessary();
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    await waitFor(
+      async () => {
+        const [offsets] = await k.admin.groupOffsets(groupId, [topic]);
+        return (
+          JSON.stringify(offsets!.partitions.map((p) => p.offset)) === JSON.stringify(['40', '60', null])
+        );
+      },
+      { what: 'commits 40 / 60 / none' },
+    );
+    await consumer.stop();
+
+    monitor = createLagMonitor(k.config, {
+      topics: [topic],
+      intervalMs: 300,
+      windowSize: 4,
+      ourGroupId: groupId,
+    });
+    await monitor.start();
+    const g = await waitFor(() => (group(groupId)?.status === 'STOP' ? group(groupId) : undefined), {
+      what: 'the departed group to be STOP',
+    });
+    expect(g.ours).toBe(true);
+    expect(g.members).toBe(0);
+    expect(g.partitions.map((p) => [p.partition, p.highWatermark, p.committed, p.lag])).toEqual([
+      [0, '100', '40', 60],
+      [1, '60', '60', 0],
+      [2, '30', null, null],
+    ]);
+    expect(g.partitions.map((p) => p.status)).toEqual(['STOP', 'OK', 'UNKNOWN']);
+    expect(g.totalLag).toBe(60);
+    // The backlog predates the monitor: its age is known only as a lower bound.
+    expect(g.partitions[0]!.timeLagLowerBound).toBe(true);
+    expect(g.partitions[0]!.timeLagMs).toBeGreaterThanOrEqual(0);
+    expect(g.partitions[1]!.timeLagMs).toBeNull();
+    expect(g.partitions[0]!.etaMs).toBeNull();
+    expect(g.history.length).toBeGreaterThan(0);
+    expect(g.history.every((v) => v === 60)).toBe(true);
+    expect(monitor.store.getSnapshot().status.kind).toBe('running');
+  });
+
+  it('marks a live consumer that stands still with lag as STALL', async () => {
+    const groupId = uniqueName('lag-stalled');
+    let stuck = true;
+    release = () => {
+      stuck = false;
+    };
+    const consumer = new GroupConsumer(k.kafka, {
+      groupId,
+      topics: [topic],
+      eachBatch: async (batch, control) => {
+        // Takes ten messages, then hangs on the batch like a sink whose database is gone, heartbeating so the
+        // member stays in the group and keeps its partitions.
+        for (const m of batch.messages.slice(0, 10)) control.resolveOffset(m.offset);
+        while (stuck && control.isRunning()) {
+          await control.heartbeat();
+          await control.commitOffsetsIfNecessary();
+          await sleep(200);
+        }
+      },
+    });
+    consumers.push(consumer);
+    await consumer.start();
+    const g = await waitFor(() => (group(groupId)?.status === 'STALL' ? group(groupId) : undefined), {
+      what: 'the stuck group to be STALL',
+    });
+    expect(g.members).toBe(1);
+    const stalled = g.partitions.find((p) => p.status === 'STALL')!;
+    expect(stalled.committed).toBe('10');
+    expect(stalled.lag).toBe(PRODUCED[stalled.partition]! - 10);
+    expect(stalled.owner).not.toBeNull();
+    // The departed group is ours, so it stays first whatever the others' status.
+    expect(monitor!.store.getSnapshot().groups[0]!.ours).toBe(true);
+  });
+});
