@@ -2,9 +2,12 @@
  * Group consumption in batches. Our own types cross this boundary, not kafkajs's, so the sink and the lag
  * monitor stay independent of the client library.
  */
-import type { Consumer, EachBatchPayload } from 'kafkajs';
+import type { Consumer, EachBatchPayload, IHeaders } from 'kafkajs';
 import type { Kafka } from './client.ts';
 import { KafkaAdapterError } from './client.ts';
+
+/** A header value as decoded; a header name repeated in one record arrives as an array. */
+export type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
 
 export interface ConsumedMessage {
   offset: string;
@@ -12,7 +15,7 @@ export interface ConsumedMessage {
   value: Buffer | null;
   /** Epoch ms as a string (producer or broker time). */
   timestamp: string;
-  headers: Record<string, Buffer | string | undefined>;
+  headers: Record<string, HeaderValue>;
 }
 
 export interface ConsumedBatch {
@@ -25,9 +28,11 @@ export interface ConsumedBatch {
 export interface BatchControl {
   /** Marks an offset as processed so Kafka's committed offset follows the sink's. */
   resolveOffset(offset: string): void;
+  /** Throws when the group is rebalancing or the coordinator is gone: stop work on the batch then. */
   heartbeat(): Promise<void>;
   /** False once the consumer is stopping or rebalancing; stop work on the batch then. */
   isRunning(): boolean;
+  /** True when a seek for this partition is pending: the batch in hand is from before it. */
   isStale(): boolean;
   commitOffsetsIfNecessary(): Promise<void>;
 }
@@ -42,10 +47,22 @@ export interface GroupConsumerOptions {
   fromBeginning?: boolean;
   /** Called on every join with this member's partitions (before batches of the new generation are handled). */
   onAssigned?: (assignment: Assignment) => void | Promise<void>;
+  /** kafkajs restarts by itself when `willRestart`; otherwise the owner must create a new consumer. */
   onCrash?: (error: Error, willRestart: boolean) => void;
   eachBatch: (batch: ConsumedBatch, control: BatchControl) => Promise<void>;
   sessionTimeoutMs?: number;
   maxBytesPerPartition?: number;
+  /** Upper bound of one fetch response over all partitions. */
+  maxBytes?: number;
+  maxWaitTimeInMs?: number;
+  /** Batches of different partitions handled at the same time (each partition stays in order). */
+  partitionsConsumedConcurrently?: number;
+  /** Kafka commit cadence of resolved offsets (advisory for a sink that keeps its own offsets). */
+  autoCommitIntervalMs?: number;
+}
+
+function toHeaders(headers: IHeaders | undefined): Record<string, HeaderValue> {
+  return (headers ?? {}) as Record<string, HeaderValue>;
 }
 
 export class GroupConsumer {
@@ -61,12 +78,16 @@ export class GroupConsumer {
       heartbeatInterval: 1000,
       rebalanceTimeout: 20_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 2 * 1024 * 1024,
-      maxWaitTimeInMs: 100,
+      ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+      maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
       allowAutoTopicCreation: false,
     });
     const { GROUP_JOIN, CRASH } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (e) => {
-      void options.onAssigned?.(e.payload.memberAssignment as Assignment);
+      // A listener failure must not become an unhandled rejection inside kafkajs's emitter.
+      Promise.resolve()
+        .then(() => options.onAssigned?.(e.payload.memberAssignment as Assignment))
+        .catch(() => {});
     });
     this.consumer.on(CRASH, (e) => {
       options.onCrash?.(e.payload.error, e.payload.restart);
@@ -85,9 +106,9 @@ export class GroupConsumer {
     }
     await this.consumer.run({
       autoCommit: true,
-      autoCommitInterval: 1000,
+      autoCommitInterval: this.options.autoCommitIntervalMs ?? 1000,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
       eachBatch: async (payload: EachBatchPayload) => {
         const { batch } = payload;
         await this.options.eachBatch(
@@ -100,7 +121,7 @@ export class GroupConsumer {
               key: m.key,
               value: m.value,
               timestamp: m.timestamp,
-              headers: (m.headers ?? {}) as Record<string, Buffer | string | undefined>,
+              headers: toHeaders(m.headers),
             })),
           },
           {
@@ -128,6 +149,7 @@ export class GroupConsumer {
     this.consumer.resume([partitions ? { topic, partitions } : { topic }]);
   }
 
+  /** Waits for the batch in hand, commits resolved offsets and leaves the group. */
   async stop(): Promise<void> {
     await this.consumer.disconnect();
   }

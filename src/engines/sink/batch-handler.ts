@@ -1,0 +1,303 @@
+/**
+ * Handles the batches kafkajs hands the sink, one partition at a time: skip what MySQL already has, split the
+ * rest into chunks, write each chunk with its offset in one transaction, then let Kafka's committed offset follow.
+ * Failures are retried with backoff while heartbeating; a rebalance or stop abandons the batch cleanly (nothing
+ * of an unfinished chunk is committed, and whoever owns the partition next resumes from sink_offsets).
+ */
+import type { KafkaPublisher } from '../../kafka/producer.ts';
+import type { BatchControl, ConsumedBatch, ConsumedMessage } from '../../kafka/consumer.ts';
+import type { Storage } from '../../storage/db.ts';
+import type { ValidPassage, ValidPayment } from '../../domain/validate.ts';
+import { backoffDelay, sleep } from '../../util/backoff.ts';
+import type { Logger } from '../../util/log.ts';
+import type { SinkTopicRole } from './classify.ts';
+import { classifyChunk } from './classify.ts';
+import { sendDeadLetters } from './dead-letter-sender.ts';
+import type { SinkMetrics } from './metrics.ts';
+import { chunked, firstUnpersisted, nextOffsetAfter } from './offset-guard.ts';
+import { OffsetFenced, partitionKey } from './offsets.ts';
+import type { ChunkOutcome, WrittenChunk } from './writer.ts';
+import { writeChunk } from './writer.ts';
+
+export interface BatchHandlerDeps {
+  groupId: string;
+  /** Input topic name → what it carries. */
+  roles: ReadonlyMap<string, SinkTopicRole>;
+  dlqTopic: string;
+  tz: string;
+  batchMaxRows: number;
+  storage: Storage;
+  publisher: KafkaPublisher;
+  metrics: SinkMetrics;
+  /** Marks the snapshot as changed. */
+  touch: () => void;
+  seek: (topic: string, partition: number, offset: string) => void;
+  log: Logger;
+  /** Aborted when the sink stops: retries end and the batch is abandoned. */
+  signal: AbortSignal;
+}
+
+interface PartitionState {
+  /** Checked against MySQL since this member was (re)assigned the partition. */
+  verified: boolean;
+  /** Last stored next offset this member knows; only ever a lower bound of the truth in MySQL. */
+  next: bigint | null;
+}
+
+export class BatchHandler {
+  private readonly partitions = new Map<string, PartitionState>();
+  /** Partitions whose last attempt failed; the status shows an error while any is failing. */
+  private readonly failing = new Set<string>();
+
+  constructor(private readonly deps: BatchHandlerDeps) {}
+
+  /**
+   * A new generation: positions must be verified again. `stored` are the offsets just read from MySQL; returns
+   * where each assigned partition with a stored offset resumes (the newest of stored and known).
+   */
+  assigned(
+    assignment: Record<string, number[]>,
+    stored: ReadonlyMap<string, bigint>,
+  ): { topic: string; partition: number; offset: bigint }[] {
+    const keep = new Set<string>();
+    const resume: { topic: string; partition: number; offset: bigint }[] = [];
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      for (const partition of partitions) {
+        const key = partitionKey(topic, partition);
+        keep.add(key);
+        const known = this.partitions.get(key)?.next ?? null;
+        const loaded = stored.get(key) ?? null;
+        const next = known === null ? loaded : loaded === null || known > loaded ? known : loaded;
+        this.partitions.set(key, { verified: false, next });
+        if (next !== null) resume.push({ topic, partition, offset: next });
+      }
+    }
+    for (const key of this.partitions.keys()) if (!keep.has(key)) this.partitions.delete(key);
+    for (const key of this.failing) if (!keep.has(key)) this.failing.delete(key);
+    return resume;
+  }
+
+  handle = async (batch: ConsumedBatch, control: BatchControl): Promise<void> => {
+    const { topic, partition } = batch;
+    const role = this.deps.roles.get(topic);
+    if (!role || batch.messages.length === 0) return;
+    const key = partitionKey(topic, partition);
+    let state = this.partitions.get(key);
+    if (!state) {
+      state = { verified: false, next: null };
+      this.partitions.set(key, state);
+    }
+
+    const skip = firstUnpersisted(
+      batch.messages.map((m) => m.offset),
+      state.next,
+    );
+    if (skip > 0) {
+      this.deps.metrics.skippedBelowOffset += skip;
+      control.resolveOffset(batch.messages[skip - 1]!.offset);
+    }
+    for (const chunk of chunked(batch.messages.slice(skip), this.deps.batchMaxRows)) {
+      if (this.abandoned(control)) return;
+      const done = await this.persistChunk(topic, partition, role, chunk, state, control);
+      if (!done) return;
+    }
+    await control.commitOffsetsIfNecessary().catch((e: unknown) => {
+      // Kafka's committed offset is advisory; the next commit catches up.
+      this.deps.log.debug('Kafka offset commit failed', { error: (e as Error).message });
+    });
+  };
+
+  private abandoned(control: BatchControl): boolean {
+    return this.deps.signal.aborted || !control.isRunning() || control.isStale();
+  }
+
+  /** Returns false when the rest of the batch must be abandoned (rewind, rebalance, stop). */
+  private async persistChunk(
+    topic: string,
+    partition: number,
+    role: SinkTopicRole,
+    messages: ConsumedMessage[],
+    state: PartitionState,
+    control: BatchControl,
+  ): Promise<boolean> {
+    const { deps } = this;
+    const started = Date.now();
+    const first = messages[0]!;
+    const last = messages[messages.length - 1]!;
+    const source = { topic, partition };
+    const { records, rejections } = classifyChunk(role, messages, { ...source, tz: deps.tz, now: started });
+    const plan = {
+      groupId: deps.groupId,
+      topic,
+      partition,
+      firstOffset: BigInt(first.offset),
+      nextOffset: nextOffsetAfter(last.offset),
+      verified: state.verified,
+      records,
+      rejections,
+      deadLetter: (r: typeof rejections) =>
+        sendDeadLetters(deps.publisher, deps.dlqTopic, source, r, deps.log),
+    };
+    const key = partitionKey(topic, partition);
+    let failedBefore = false;
+    let outcome: ChunkOutcome | undefined;
+    for (let attempt = 0; outcome === undefined; attempt++) {
+      if (this.abandoned(control)) return false;
+      try {
+        outcome = await writeChunk(deps.storage, plan);
+      } catch (e) {
+        failedBefore = true;
+        if (!(await this.retryLater(key, e, attempt, control))) return false;
+      }
+    }
+    this.recovered(key);
+
+    switch (outcome.kind) {
+      case 'rewind':
+        // Kafka handed us messages past what MySQL has: go back to MySQL's offset, once per assignment.
+        state.verified = true;
+        state.next = outcome.to;
+        deps.log.warn('Kafka position is ahead of the sink offset in MySQL; seeking back', {
+          topic,
+          partition,
+          from: first.offset,
+          to: outcome.to.toString(),
+        });
+        deps.seek(topic, partition, outcome.to.toString());
+        return false;
+      case 'skipped': {
+        state.verified = true;
+        state.next = outcome.stored;
+        // A commit whose reply was lost in an outage did happen if the offset is exactly where it would put it.
+        if (failedBefore && outcome.stored === plan.nextOffset) {
+          deps.log.info('a commit interrupted by the outage had gone through', { topic, partition });
+          // Its exact insert counts were lost with the reply; replays in it (rare) count as persisted here.
+          for (const r of plan.records) {
+            if (r.kind === 'passage') deps.metrics.persisted++;
+            else if (r.kind === 'payment') deps.metrics.payments++;
+          }
+          this.recordCommitted(plan.records, messages.length, started);
+        } else {
+          deps.metrics.skippedBelowOffset += messages.length;
+        }
+        control.resolveOffset(last.offset);
+        deps.touch();
+        return true;
+      }
+      case 'written':
+        state.verified = true;
+        state.next = plan.nextOffset;
+        control.resolveOffset(last.offset);
+        this.recordWritten(topic, partition, outcome, messages.length, started);
+        return true;
+      default: {
+        const never: never = outcome;
+        throw new Error(`unknown outcome ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  private recordWritten(
+    topic: string,
+    partition: number,
+    w: WrittenChunk,
+    size: number,
+    started: number,
+  ): void {
+    const m = this.deps.metrics;
+    m.persisted += w.passagesInserted;
+    m.payments += w.paymentsInserted;
+    m.plazas += w.plazasUpserted;
+    m.alreadyPresent += w.passages - w.passagesInserted + (w.payments - w.paymentsInserted);
+    const at = Date.now();
+    for (const r of w.deadLettered.sent) {
+      m.deadLetter({
+        topic,
+        partition,
+        offset: r.message.offset,
+        code: r.error.code,
+        reason: r.error.message,
+        at,
+      });
+    }
+    for (const { rejection: r } of w.deadLettered.refused) m.deadLetterRefused(r.error.code);
+    this.recordCommitted(w.records, size, started, at);
+  }
+
+  /** Latency, throughput per plaza, the recent-passages pane, batch size and time. */
+  private recordCommitted(
+    records: WrittenChunk['records'],
+    size: number,
+    started: number,
+    at = Date.now(),
+  ): void {
+    const m = this.deps.metrics;
+    const passages: ValidPassage[] = [];
+    const payments: ValidPayment[] = [];
+    const perPlaza = new Map<number, number>();
+    for (const r of records) {
+      if (r.kind === 'passage') {
+        passages.push(r.passage);
+        m.latency.record(at - r.producedAtMs);
+        m.recentLatency.record(at - r.producedAtMs, at);
+        perPlaza.set(r.passage.plazaId, (perPlaza.get(r.passage.plazaId) ?? 0) + 1);
+      } else if (r.kind === 'payment') {
+        payments.push(r.payment);
+      }
+    }
+    for (const [plazaId, n] of perPlaza) m.throughput.record(plazaId, n, at);
+    m.recent.addPassages(passages, at);
+    m.recent.addPayments(payments);
+    m.consumed += size;
+    m.lastBatch = { size, ms: at - started, at };
+    this.deps.touch();
+  }
+
+  /** Shows the failure, waits with backoff while heartbeating; false when the batch must be abandoned. */
+  private async retryLater(
+    key: string,
+    error: unknown,
+    attempt: number,
+    control: BatchControl,
+  ): Promise<boolean> {
+    const { deps } = this;
+    const fenced =
+      (error as { cause?: unknown }).cause instanceof OffsetFenced || error instanceof OffsetFenced;
+    // A fence means another member moved the offset: re-read at once, it is not an outage.
+    const delay = fenced ? 20 : backoffDelay(attempt, { initialMs: 250, maxMs: 10_000 });
+    deps.metrics.retries++;
+    if (!fenced) {
+      const message = (error as Error).message;
+      this.failing.add(key);
+      deps.metrics.status = { kind: 'error', message, willRetry: true, retryInMs: delay };
+      deps.log.warn(`sink batch failed, retrying in ${delay} ms`, { error: message, attempt });
+      deps.touch();
+    }
+    const until = Date.now() + delay;
+    for (;;) {
+      const left = until - Date.now();
+      if (left <= 0) return !this.abandoned(control);
+      await sleep(Math.min(left, 1000), deps.signal);
+      if (this.abandoned(control)) return false;
+      try {
+        // Keeps this member in the group during a long MySQL outage; throws when the group rebalances.
+        await control.heartbeat();
+      } catch (e) {
+        deps.log.info('group is rebalancing or unreachable; abandoning the batch', {
+          error: (e as Error).message,
+        });
+        return false;
+      }
+    }
+  }
+
+  private recovered(key: string): void {
+    if (!this.failing.delete(key) || this.failing.size > 0) return;
+    const m = this.deps.metrics;
+    if (m.status.kind === 'error') {
+      m.status = { kind: 'running' };
+      this.deps.log.info('sink recovered');
+      this.deps.touch();
+    }
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * Dead letters: the original key and value bytes, unchanged, with the original headers, plus headers saying why
+ * and where the message came from, so a person can find it, fix the producer and replay it.
+ */
+import type { InvalidMessage } from '../../domain/validate.ts';
+import type { ConsumedMessage, HeaderValue } from '../../kafka/consumer.ts';
+import type { OutgoingMessage } from '../../kafka/producer.ts';
+
+/** The headers the sink adds; an original header of the same name is kept as `original-<name>`. */
+export const DLQ_HEADERS = [
+  'reason',
+  'error-code',
+  'source-topic',
+  'source-partition',
+  'source-offset',
+  'source-timestamp',
+  'dead-lettered-at',
+] as const;
+export type DlqHeader = (typeof DLQ_HEADERS)[number];
+
+export interface DeadLetterSource {
+  topic: string;
+  partition: number;
+}
+
+export function deadLetterHeaders(
+  source: DeadLetterSource,
+  message: ConsumedMessage,
+  error: InvalidMessage,
+  now: number,
+): Record<DlqHeader, string> {
+  return {
+    reason: error.message,
+    'error-code': error.code,
+    'source-topic': source.topic,
+    'source-partition': String(source.partition),
+    'source-offset': message.offset,
+    'source-timestamp': message.timestamp,
+    'dead-lettered-at': new Date(now).toISOString(),
+  };
+}
+
+const ours = new Set<string>(DLQ_HEADERS);
+
+export function deadLetterMessage(
+  source: DeadLetterSource,
+  message: ConsumedMessage,
+  error: InvalidMessage,
+  now = Date.now(),
+): OutgoingMessage {
+  const headers: Record<string, HeaderValue> = {};
+  for (const [name, value] of Object.entries(message.headers)) {
+    if (value === undefined) continue;
+    headers[ours.has(name) ? `original-${name}` : name] = value;
+  }
+  Object.assign(headers, deadLetterHeaders(source, message, error, now));
+  return {
+    key: message.key,
+    value: message.value,
+    // kafkajs sends a repeated header given as an array; OutgoingMessage only spells the single-value form.
+    headers: headers as Record<string, string | Buffer>,
+  };
+}

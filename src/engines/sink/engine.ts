@@ -1,0 +1,296 @@
+/**
+ * The sink's lifecycle: connect to MySQL and Kafka (retrying with backoff until both answer), join the group,
+ * resume every assigned partition from sink_offsets, and shut down cleanly. Batches are handled by BatchHandler.
+ */
+import type { Config } from '../../config/config.ts';
+import { TOPICS } from '../../domain/types.ts';
+import type { TopicRole } from '../../domain/types.ts';
+import { createKafka } from '../../kafka/client.ts';
+import type { Kafka } from '../../kafka/client.ts';
+import type { Assignment } from '../../kafka/consumer.ts';
+import { GroupConsumer } from '../../kafka/consumer.ts';
+import { KafkaPublisher } from '../../kafka/producer.ts';
+import { Storage } from '../../storage/db.ts';
+import { applySchema, databaseSchemaVersion } from '../../storage/schema.ts';
+import { backoffDelay, sleep } from '../../util/backoff.ts';
+import type { Logger } from '../../util/log.ts';
+import { createLogger } from '../../util/log.ts';
+import { ThrottledStore } from '../../util/store.ts';
+import type { Engine } from '../types.ts';
+import { BatchHandler } from './batch-handler.ts';
+import type { SinkTopicRole } from './classify.ts';
+import type { SinkEngineSnapshot } from './metrics.ts';
+import { SinkMetrics } from './metrics.ts';
+import { loadOffsets } from './offsets.ts';
+import type { PersistedCount, PersistedQuery } from './reconcile.ts';
+import { countPersisted } from './reconcile.ts';
+
+export interface SinkOptions {
+  /** Defaults to config.groupId (`tollstream-sink`). */
+  groupId?: string;
+  /** Topic names by role (accepts Partial<typeof TOPICS>); tests pass fresh ones. */
+  topics?: Partial<Record<TopicRole, string>>;
+  logger?: Logger;
+  /** Largest chunk written in one transaction (a Kafka batch is split into chunks). */
+  batchMaxRows?: number;
+  /** Passages kept for the live-vehicles pane. */
+  recentCapacity?: number;
+  bucketMs?: number;
+  buckets?: number;
+  /** Partitions handled at the same time, each with its own MySQL connection. */
+  concurrency?: number;
+  /** Group session timeout; a crashed member's partitions move after this long. */
+  sessionTimeoutMs?: number;
+}
+
+export interface SinkEngine extends Engine<SinkEngineSnapshot> {
+  /**
+   * Reconciliation: how many of the given passages MySQL holds (see reconcile.ts). Uses the sink's pool while it
+   * runs, a short-lived one otherwise.
+   */
+  countPersisted(query: PersistedQuery): Promise<PersistedCount>;
+}
+
+const STOP_TIMEOUT_MS = 20_000;
+
+export class Sink implements SinkEngine {
+  readonly store: ThrottledStore<SinkEngineSnapshot>;
+  private readonly metrics: SinkMetrics;
+  private readonly log: Logger;
+  private readonly groupId: string;
+  private readonly topics: Record<TopicRole, string>;
+  private readonly roles: Map<string, SinkTopicRole>;
+  private readonly abort = new AbortController();
+  private readonly concurrency: number;
+  private kafka: Kafka | undefined;
+  private storage: Storage | undefined;
+  private publisher: KafkaPublisher | undefined;
+  private consumer: GroupConsumer | undefined;
+  private handler: BatchHandler | undefined;
+  private ticker: NodeJS.Timeout | undefined;
+  private generation = 0;
+  private starting: Promise<void> | undefined;
+  private stopping: Promise<void> | undefined;
+  private restarting = false;
+
+  constructor(
+    private readonly config: Config,
+    private readonly options: SinkOptions = {},
+  ) {
+    this.log = options.logger ?? createLogger('sink');
+    this.groupId = options.groupId ?? config.groupId;
+    this.topics = { ...TOPICS, ...options.topics };
+    this.roles = new Map<string, SinkTopicRole>([
+      [this.topics.passages, 'passages'],
+      [this.topics.payments, 'payments'],
+      [this.topics.plazas, 'plazas'],
+      [this.topics.legacy, 'legacy'],
+    ]);
+    this.concurrency = Math.max(1, options.concurrency ?? 3);
+    this.metrics = new SinkMetrics(this.groupId, {
+      recentCapacity: options.recentCapacity ?? 200,
+      bucketMs: options.bucketMs ?? 5000,
+      buckets: options.buckets ?? 60,
+    });
+    this.store = new ThrottledStore(() => this.metrics.snapshot(), 150);
+  }
+
+  /**
+   * Resolves once the sink has joined its group. While MySQL or Kafka is unreachable it keeps retrying (status
+   * `error`, willRetry) and resolves when they answer, or when stop() is called.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.run();
+    return this.starting;
+  }
+
+  private async run(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    this.setStatus({ kind: 'connecting' });
+    this.ticker = setInterval(() => {
+      this.metrics.sample(Date.now());
+      this.store.touch();
+    }, 1000);
+    this.ticker.unref();
+    this.metrics.sample(Date.now());
+    await this.untilDone('MySQL', () => this.openStorage());
+    if (this.abort.signal.aborted) return;
+    this.kafka = createKafka(this.config.kafka, { logger: this.log.child('kafka'), clientIdSuffix: '-sink' });
+    const publisher = new KafkaPublisher(this.kafka);
+    this.publisher = publisher;
+    await this.untilDone('Kafka', () => publisher.connect());
+    if (this.abort.signal.aborted || !this.storage) return;
+    this.handler = new BatchHandler({
+      groupId: this.groupId,
+      roles: this.roles,
+      dlqTopic: this.topics.dlq,
+      tz: this.config.tz,
+      batchMaxRows: Math.max(1, this.options.batchMaxRows ?? 5000),
+      storage: this.storage,
+      publisher,
+      metrics: this.metrics,
+      touch: () => this.store.touch(),
+      seek: (topic, partition, offset) => this.consumer?.seek(topic, partition, offset),
+      log: this.log,
+      signal: this.abort.signal,
+    });
+    await this.startConsumer();
+  }
+
+  /** Retries `step` with backoff until it succeeds or the sink stops; the status shows why it waits. */
+  private async untilDone(what: string, step: () => Promise<void>): Promise<void> {
+    for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
+      try {
+        await step();
+        return;
+      } catch (e) {
+        const retryInMs = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 });
+        const message = `${what} unavailable: ${(e as Error).message}`;
+        this.log.warn(`${message}; retrying in ${retryInMs} ms`);
+        this.setStatus({ kind: 'error', message, willRetry: true, retryInMs });
+        await sleep(retryInMs, this.abort.signal);
+      }
+    }
+  }
+
+  private async openStorage(): Promise<void> {
+    const mysql = this.config.mysql;
+    const storage =
+      this.storage ??
+      (await Storage.open({
+        url: mysql.url,
+        ssl: mysql.ssl,
+        ...(mysql.sslCaFile ? { sslCaFile: mysql.sslCaFile } : {}),
+        connectionLimit: this.concurrency + 2,
+        createDatabase: true,
+      }));
+    this.storage = storage;
+    // A brand-new database gets the schema, so `tollstream` works before `stack up` ever ran against it.
+    if ((await databaseSchemaVersion(storage)) === null && storage.database) {
+      await applySchema(storage, storage.database);
+    }
+    await storage.query('SELECT 1 FROM sink_offsets LIMIT 1');
+  }
+
+  private async startConsumer(): Promise<void> {
+    const kafka = this.kafka;
+    const handler = this.handler;
+    if (!kafka || !handler) return;
+    await this.untilDone('Kafka', async () => {
+      const consumer: GroupConsumer = new GroupConsumer(kafka, {
+        groupId: this.groupId,
+        topics: [...this.roles.keys()],
+        fromBeginning: true,
+        partitionsConsumedConcurrently: this.concurrency,
+        maxBytesPerPartition: 1024 * 1024,
+        maxBytes: 8 * 1024 * 1024,
+        sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
+        onAssigned: (a): Promise<void> => this.assigned(consumer, a),
+        onCrash: (e, willRestart) => this.crashed(consumer, e, willRestart),
+        eachBatch: handler.handle,
+      });
+      this.consumer = consumer;
+      try {
+        await consumer.start();
+      } catch (e) {
+        await consumer.stop().catch(() => {});
+        throw e;
+      }
+    });
+  }
+
+  private async assigned(consumer: GroupConsumer, assignment: Assignment): Promise<void> {
+    if (consumer !== this.consumer || this.abort.signal.aborted) return;
+    const generation = ++this.generation;
+    const ours: Record<string, number[]> = {};
+    for (const [topic, partitions] of Object.entries(assignment)) {
+      if (this.roles.has(topic)) ours[topic] = [...partitions].sort((a, b) => a - b);
+    }
+    this.metrics.assignment = ours;
+    this.setStatus({ kind: 'running' });
+    this.log.info('partitions assigned', { assignment: ours });
+    let stored = new Map<string, bigint>();
+    try {
+      if (this.storage) stored = await loadOffsets(this.storage, this.groupId, Object.keys(ours));
+    } catch (e) {
+      // Not fatal: every batch checks its position against sink_offsets under a row lock anyway.
+      this.log.warn('cannot read sink offsets on assignment; batches will verify', {
+        error: (e as Error).message,
+      });
+    }
+    if (generation !== this.generation || consumer !== this.consumer) return;
+    for (const resume of this.handler?.assigned(ours, stored) ?? []) {
+      consumer.seek(resume.topic, resume.partition, resume.offset.toString());
+    }
+  }
+
+  private crashed(consumer: GroupConsumer, error: Error, willRestart: boolean): void {
+    if (consumer !== this.consumer || this.abort.signal.aborted) return;
+    this.metrics.assignment = {};
+    this.setStatus({ kind: 'error', message: `Kafka consumer crashed: ${error.message}`, willRetry: true });
+    this.log.warn('Kafka consumer crashed', { error: error.message, willRestart });
+    if (willRestart || this.restarting) return;
+    // kafkajs gives up on errors it deems permanent; a sink must not, so it starts a fresh consumer.
+    this.restarting = true;
+    void (async () => {
+      await consumer.stop().catch(() => {});
+      await sleep(backoffDelay(0, { initialMs: 1000 }), this.abort.signal);
+      if (!this.abort.signal.aborted) await this.startConsumer();
+    })().finally(() => {
+      this.restarting = false;
+    });
+  }
+
+  private setStatus(status: SinkEngineSnapshot['status']): void {
+    this.metrics.status = status;
+    this.store.touch();
+  }
+
+  /** Idempotent: ends retries, finishes the chunk in hand (committing it), leaves the group, closes the pool. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.abort.abort();
+    if (this.ticker) clearInterval(this.ticker);
+    await this.starting?.catch(() => {});
+    await withTimeout(this.consumer?.stop(), STOP_TIMEOUT_MS, () =>
+      this.log.warn('leaving the group timed out; the group coordinator will expire this member'),
+    );
+    await withTimeout(this.publisher?.disconnect(), STOP_TIMEOUT_MS);
+    await this.storage?.close();
+    this.metrics.assignment = {};
+    this.setStatus({ kind: 'stopped' });
+    this.store.dispose();
+  }
+
+  async countPersisted(query: PersistedQuery): Promise<PersistedCount> {
+    if (this.storage && !this.stopping) return countPersisted(this.storage, query);
+    const { url, ssl, sslCaFile } = this.config.mysql;
+    const storage = await Storage.open({ url, ssl, ...(sslCaFile ? { sslCaFile } : {}), connectionLimit: 1 });
+    try {
+      return await countPersisted(storage, query);
+    } finally {
+      await storage.close();
+    }
+  }
+}
+
+async function withTimeout(
+  work: Promise<void> | undefined,
+  ms: number,
+  onTimeout?: () => void,
+): Promise<void> {
+  if (!work) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      onTimeout?.();
+      resolve();
+    }, ms);
+  });
+  await Promise.race([work.catch(() => {}), timeout]);
+  clearTimeout(timer);
+}

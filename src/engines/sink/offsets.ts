@@ -1,0 +1,85 @@
+/**
+ * The sink's own offsets in MySQL (`sink_offsets`), read and written inside the transaction that writes the rows.
+ * The locked read serialises members that briefly own the same partition during a rebalance; the conditional
+ * write fences a zombie whose view of the offset is stale.
+ */
+import type { Storage, Transaction } from '../../storage/db.ts';
+
+export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
+/** Stored next offsets of a group for the given topics, keyed by partitionKey(). */
+export async function loadOffsets(
+  storage: Storage,
+  groupId: string,
+  topics: string[],
+): Promise<Map<string, bigint>> {
+  const out = new Map<string, bigint>();
+  if (!topics.length) return out;
+  const rows = await storage.query<{ topic: string; kafka_partition: number; next_offset: string }>(
+    'SELECT topic, kafka_partition, next_offset FROM sink_offsets WHERE group_id = ? AND topic IN (?)',
+    [groupId, topics],
+  );
+  for (const r of rows) out.set(partitionKey(r.topic, Number(r.kafka_partition)), BigInt(r.next_offset));
+  return out;
+}
+
+/** Reads the stored next offset and locks its row (or the gap where it will go) until the transaction ends. */
+export async function lockOffset(
+  tx: Transaction,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<bigint | null> {
+  const rows = await tx.query<{ next_offset: string }>(
+    'SELECT next_offset FROM sink_offsets WHERE group_id = ? AND topic = ? AND kafka_partition = ? FOR UPDATE',
+    [groupId, topic, partition],
+  );
+  const row = rows[0];
+  return row ? BigInt(row.next_offset) : null;
+}
+
+/** Another member moved the offset between our read and our write: roll back and read again. */
+export class OffsetFenced extends Error {
+  constructor(topic: string, partition: number, expected: bigint | null) {
+    super(
+      `offset of ${topic}[${partition}] is no longer ${expected === null ? 'unset' : String(expected)}: another member wrote it`,
+    );
+    this.name = 'OffsetFenced';
+  }
+}
+
+/** Moves the stored offset from `expected` to `next`; throws OffsetFenced when it is not `expected` any more. */
+export async function advanceOffset(
+  tx: Transaction,
+  groupId: string,
+  topic: string,
+  partition: number,
+  expected: bigint | null,
+  next: bigint,
+  nowSql: string,
+): Promise<void> {
+  if (expected === null) {
+    // Plain INSERT: a concurrent first write by another member fails on the primary key instead of overwriting.
+    try {
+      await tx.execute(
+        'INSERT INTO sink_offsets (group_id, topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, ?, ?)',
+        [groupId, topic, partition, next.toString(), nowSql],
+      );
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ER_DUP_ENTRY')
+        throw new OffsetFenced(topic, partition, expected);
+      throw e;
+    }
+    return;
+  }
+  const res = await tx.execute(
+    'UPDATE sink_offsets SET next_offset = ?, updated_at = ? WHERE group_id = ? AND topic = ? AND kafka_partition = ? AND next_offset = ?',
+    [next.toString(), nowSql, groupId, topic, partition, expected.toString()],
+  );
+  if (res.affectedRows !== 1) throw new OffsetFenced(topic, partition, expected);
+}
+
+/** MySQL DATETIME(3) literal in UTC. */
+export function sqlTime(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 23).replace('T', ' ');
+}

@@ -1,0 +1,199 @@
+/**
+ * One chunk of one partition into MySQL in one transaction: lock the partition's offset row, decide what is new,
+ * dead-letter the new rejections, insert the rows, advance the offset, commit. Either all of it happens or none.
+ */
+import type { Plaza } from '../../domain/types.ts';
+import type { Storage, Transaction } from '../../storage/db.ts';
+import type { Rejection, SinkRecord } from './classify.ts';
+import type { DeadLetterResult } from './dead-letter-sender.ts';
+import type { ChunkVerdict } from './offset-guard.ts';
+import { chunkVerdict } from './offset-guard.ts';
+import { advanceOffset, lockOffset, sqlTime } from './offsets.ts';
+
+export interface ChunkPlan {
+  groupId: string;
+  topic: string;
+  partition: number;
+  /** Offsets covered: [firstOffset, nextOffset). */
+  firstOffset: bigint;
+  nextOffset: bigint;
+  /** Whether this partition's position was checked against MySQL since it was assigned. */
+  verified: boolean;
+  records: SinkRecord[];
+  rejections: Rejection[];
+  /** Publishes dead letters; runs inside the transaction so only new rejections are sent. */
+  deadLetter: (rejections: Rejection[]) => Promise<DeadLetterResult>;
+}
+
+export interface WrittenChunk {
+  kind: 'written';
+  /** Stored next offset before this write (null: the partition had none). */
+  storedBefore: bigint | null;
+  /** The records of this chunk that were new to the stored offset (all of them, unless a replay overlapped). */
+  records: SinkRecord[];
+  passages: number;
+  passagesInserted: number;
+  payments: number;
+  paymentsInserted: number;
+  plazasUpserted: number;
+  deadLettered: DeadLetterResult;
+}
+
+export type ChunkOutcome =
+  { kind: 'skipped'; stored: bigint } | { kind: 'rewind'; to: bigint } | WrittenChunk;
+
+const PASSAGE_COLUMNS = [
+  'event_id',
+  'plaza_id',
+  'lane',
+  'vehicle_id',
+  'vehicle_type',
+  'axles',
+  'passed_at',
+  'source',
+  'kafka_topic',
+  'kafka_partition',
+  'kafka_offset',
+  'ingested_at',
+];
+const PAYMENT_COLUMNS = [
+  'payment_id',
+  'event_id',
+  'plaza_id',
+  'method',
+  'amount_cents',
+  'currency',
+  'paid_at',
+  'kafka_partition',
+  'kafka_offset',
+  'ingested_at',
+];
+const PLAZA_COLUMNS = ['plaza_id', 'code', 'name', 'lanes', 'updated_at'];
+// Compacted topic: the newest record of a plaza replaces the row.
+const PLAZA_UPSERT =
+  'ON DUPLICATE KEY UPDATE code = VALUES(code), name = VALUES(name), lanes = VALUES(lanes), updated_at = VALUES(updated_at)';
+const INSERT_CHUNK = 2000;
+const LOCK_WAIT_SECONDS = 5;
+
+export async function writeChunk(storage: Storage, plan: ChunkPlan): Promise<ChunkOutcome> {
+  return storage.transaction(async (tx) => {
+    // Waiting long on a lock held by a zombie member would starve our group heartbeats: fail fast and retry.
+    await tx.execute(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
+    const stored = await lockOffset(tx, plan.groupId, plan.topic, plan.partition);
+    const verdict: ChunkVerdict = chunkVerdict(stored, plan.firstOffset, plan.nextOffset, plan.verified);
+    switch (verdict.kind) {
+      case 'skip':
+        return { kind: 'skipped', stored: stored ?? 0n };
+      case 'rewind':
+        return { kind: 'rewind', to: verdict.to };
+      case 'write':
+        return writeFrom(tx, plan, stored, verdict.from);
+      default: {
+        const never: never = verdict;
+        throw new Error(`unknown verdict ${JSON.stringify(never)}`);
+      }
+    }
+  });
+}
+
+async function writeFrom(
+  tx: Transaction,
+  plan: ChunkPlan,
+  stored: bigint | null,
+  from: bigint,
+): Promise<WrittenChunk> {
+  // Someone else persisted the head of this chunk (a zombie's or a replay's overlap): keep only the rest.
+  const fresh = <T extends { offset: string }>(items: T[]): T[] =>
+    from > plan.firstOffset ? items.filter((i) => BigInt(i.offset) >= from) : items;
+  const records = fresh(plan.records);
+  const rejections =
+    from > plan.firstOffset
+      ? plan.rejections.filter((r) => BigInt(r.message.offset) >= from)
+      : plan.rejections;
+  const deadLettered: DeadLetterResult = rejections.length
+    ? await plan.deadLetter(rejections)
+    : { sent: [], refused: [] };
+
+  const now = sqlTime(Date.now());
+  const passageRows: unknown[][] = [];
+  const paymentRows: unknown[][] = [];
+  const plazas = new Map<number, Plaza | null>();
+  for (const r of records) {
+    switch (r.kind) {
+      case 'passage': {
+        const p = r.passage;
+        passageRows.push([
+          p.eventId,
+          p.plazaId,
+          p.lane ?? null,
+          p.vehicleId,
+          p.vehicleType,
+          p.axles ?? null,
+          sqlTime(p.passedAtMs),
+          p.source ?? null,
+          plan.topic,
+          plan.partition,
+          r.offset,
+          now,
+        ]);
+        break;
+      }
+      case 'payment': {
+        const p = r.payment;
+        paymentRows.push([
+          p.paymentId,
+          p.eventId,
+          p.plazaId,
+          p.method,
+          p.amountCents,
+          p.currency,
+          sqlTime(p.paidAtMs),
+          plan.partition,
+          r.offset,
+          now,
+        ]);
+        break;
+      }
+      case 'plaza':
+        // Latest wins within the chunk, as compaction would have it.
+        plazas.set(r.plaza.plazaId, r.plaza);
+        break;
+      case 'plaza-deleted':
+        plazas.set(r.plazaId, null);
+        break;
+      default: {
+        const never: never = r;
+        throw new Error(`unknown record ${JSON.stringify(never)}`);
+      }
+    }
+  }
+
+  // Replays of the same source record (same id, new Kafka offset) are ignored by the primary key.
+  const passagesInserted = passageRows.length
+    ? await tx.insertMany('passages', PASSAGE_COLUMNS, passageRows, { ignore: true, chunk: INSERT_CHUNK })
+    : 0;
+  const paymentsInserted = paymentRows.length
+    ? await tx.insertMany('payments', PAYMENT_COLUMNS, paymentRows, { ignore: true, chunk: INSERT_CHUNK })
+    : 0;
+  const upserts: unknown[][] = [];
+  const deleted: number[] = [];
+  for (const [plazaId, plaza] of plazas) {
+    if (plaza) upserts.push([plaza.plazaId, plaza.code, plaza.name, plaza.lanes, now]);
+    else deleted.push(plazaId);
+  }
+  if (upserts.length) await tx.insertMany('plazas', PLAZA_COLUMNS, upserts, { suffix: PLAZA_UPSERT });
+  if (deleted.length) await tx.execute('DELETE FROM plazas WHERE plaza_id IN (?)', [deleted]);
+
+  await advanceOffset(tx, plan.groupId, plan.topic, plan.partition, stored, plan.nextOffset, now);
+  return {
+    kind: 'written',
+    storedBefore: stored,
+    records,
+    passages: passageRows.length,
+    passagesInserted,
+    payments: paymentRows.length,
+    paymentsInserted,
+    plazasUpserted: upserts.length + deleted.length,
+    deadLettered,
+  };
+}
