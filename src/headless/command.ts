@@ -1,7 +1,27 @@
+/**
+ * `tollstream --headless`: the pipeline without a UI. NDJSON status lines and the final summary go to stdout,
+ * logs to stderr. Exit codes: 0 everything produced in the run is persisted exactly once (or, for a producer- or
+ * consumer-only process, its own side is complete; see verdict.ts), 1 the run failed its checks, 2 bad usage.
+ */
 import type { CommandContext } from '../cli/main.ts';
+import { setLogSink, stderrSink } from '../util/log.ts';
+import { runHeadless } from './run.ts';
 
-// Placeholder until this command lands; it refuses rather than pretending to work.
-export async function runHeadlessCommand(_ctx: CommandContext): Promise<number> {
-  process.stderr.write('tollstream: this command is not available yet\n');
-  return 2;
+export async function runHeadlessCommand(ctx: CommandContext): Promise<number> {
+  const { config } = ctx;
+  setLogSink(stderrSink, config.logLevel);
+  if (config.run.role === 'consumer' && config.run.events !== undefined) {
+    process.stderr.write(
+      'tollstream: --events counts produced passages; a --role consumer run stops on SIGINT/SIGTERM or after --duration\n',
+    );
+    return 2;
+  }
+  const result = await runHeadless(config, { signals: true });
+  if (result.usageError) {
+    process.stderr.write(`tollstream: ${result.usageError}\n`);
+    return 2;
+  }
+  if (result.exitCode !== 0 && result.summary?.reason)
+    process.stderr.write(`tollstream: ${result.summary.reason}\n`);
+  return result.exitCode;
 }

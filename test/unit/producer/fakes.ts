@@ -3,8 +3,13 @@ import type { Plaza, TollEvent } from '../../../src/domain/types.ts';
 import type { Publisher, SentRecord, TopicBatch } from '../../../src/kafka/producer.ts';
 import type { Pace, SourceProgress, TollSource } from '../../../src/sources/source.ts';
 
-export function passageEvent(n: number, plazaId = 4000 + (n % 3), withPayment = true): TollEvent {
-  const eventId = `t-${plazaId}-${String(n).padStart(6, '0')}`;
+export function passageEvent(
+  n: number,
+  plazaId = 4000 + (n % 3),
+  withPayment = true,
+  idPrefix = 't',
+): TollEvent {
+  const eventId = `${idPrefix}-${plazaId}-${String(n).padStart(6, '0')}`;
   return {
     passage: {
       v: 1,
@@ -52,6 +57,8 @@ export class FakeSource implements TollSource {
   next = 0;
   private pace: Pace = { kind: 'rate', perSecond: 0 };
   failAt: number | undefined;
+  /** Event ids start with this, so several fake sources in one run do not collide. */
+  idPrefix = 't';
 
   constructor(
     readonly spec = 'fake',
@@ -75,7 +82,7 @@ export class FakeSource implements TollSource {
       const batch: TollEvent[] = [];
       for (; this.next < end; this.next++) {
         if (this.failAt === this.next) throw new Error(`bad row ${this.next}`);
-        batch.push(passageEvent(this.next));
+        batch.push(passageEvent(this.next, undefined, true, this.idPrefix));
       }
       // A macrotask between batches, as a paced source has, so timers and aborts get their turn.
       await new Promise((r) => setImmediate(r));

@@ -1,0 +1,140 @@
+/**
+ * Headless output: one NDJSON status line per interval and the final summary line, built from engine snapshots.
+ * Pure functions, so the shape people script against is tested without a broker.
+ */
+import type { Role } from '../config/config.ts';
+import type {
+  EngineStatus,
+  LagSnapshot,
+  LatencySummary,
+  ProducersSnapshot,
+  SinkSnapshot,
+} from '../engines/types.ts';
+
+export type RunPhase = 'running' | 'flushing' | 'draining' | 'reconciling' | 'stopping';
+
+export interface StatusInputs {
+  now: number;
+  startedAt: number;
+  role: Role;
+  phase: RunPhase;
+  groupId: string;
+  producers: ProducersSnapshot | null;
+  sink: (SinkSnapshot & { recentLatency?: LatencySummary }) | null;
+  lag: LagSnapshot | null;
+}
+
+/** Status as a person reads it in a log: "running", "error: broker down (retrying in 2 s)". */
+export function describeStatus(status: EngineStatus): string {
+  switch (status.kind) {
+    case 'idle':
+    case 'connecting':
+    case 'running':
+    case 'paused':
+    case 'finished':
+      return status.kind;
+    case 'stopped':
+      return status.reason ? `stopped: ${status.reason}` : 'stopped';
+    case 'error': {
+      const retry = status.willRetry
+        ? status.retryInMs !== undefined
+          ? ` (retrying in ${Math.max(1, Math.round(status.retryInMs / 1000))} s)`
+          : ' (retrying)'
+        : '';
+      return `error: ${status.message}${retry}`;
+    }
+    default: {
+      const never: never = status;
+      throw new Error(`unknown status ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+/** The lag of our group (sum over its partitions); null while unknown or never committed. */
+export function ourLag(lag: LagSnapshot | null, groupId: string): number | null {
+  const g = lag?.groups.find((x) => x.groupId === groupId) ?? lag?.groups.find((x) => x.ours);
+  return g?.totalLag ?? null;
+}
+
+const round = (n: number): number => Math.round(n);
+const seconds = (ms: number): number => Math.round(ms / 100) / 10;
+
+export function statusLine(i: StatusInputs): Record<string, unknown> {
+  const line: Record<string, unknown> = {
+    type: 'status',
+    at: new Date(i.now).toISOString(),
+    elapsedS: seconds(i.now - i.startedAt),
+    role: i.role,
+    phase: i.phase,
+  };
+  if (i.producers) {
+    const t = i.producers.totals;
+    Object.assign(line, {
+      produced: t.acked,
+      unacked: t.sent - t.acked - t.failed,
+      failed: t.failed,
+      producedPerSec: round(t.ratePerSec),
+    });
+  }
+  if (i.sink) {
+    const latency = i.sink.recentLatency ?? i.sink.latency;
+    Object.assign(line, {
+      persisted: i.sink.persisted,
+      alreadyPresent: i.sink.alreadyPresent,
+      deadLettered: i.sink.deadLettered,
+      persistedPerSec: round(i.sink.ratePerSec),
+      latencyP50Ms: latency.p50Ms,
+      latencyP99Ms: latency.p99Ms,
+      sink: describeStatus(i.sink.status),
+    });
+  }
+  line.lag = ourLag(i.lag, i.groupId);
+  if (i.producers) {
+    line.producers = i.producers.producers.map((p) => ({
+      name: p.name,
+      source: p.spec,
+      status: describeStatus(p.status),
+      produced: p.acked,
+      producedPerSec: round(p.ratePerSec),
+      progress: {
+        read: p.progress.read,
+        ...(p.progress.total !== undefined ? { total: p.progress.total } : {}),
+        rejected: p.progress.rejected,
+        ...(p.etaMs !== undefined ? { etaS: p.etaMs === null ? null : seconds(p.etaMs) } : {}),
+        ...(p.progress.note ? { note: p.progress.note } : {}),
+      },
+    }));
+  }
+  return line;
+}
+
+export type EndReason = 'signal' | 'duration' | 'events' | 'sources-finished' | 'sources-failed';
+
+export interface Verdict {
+  reconciled: boolean | null;
+  reason: string | null;
+  exitCode: 0 | 1;
+}
+
+export interface RunSummary {
+  type: 'summary';
+  role: Role;
+  stoppedBy: EndReason;
+  durationS: number;
+  produced: number | null;
+  failed: number | null;
+  unacked: number | null;
+  payments: number | null;
+  persisted: number | null;
+  alreadyPresent: number | null;
+  deadLettered: number | null;
+  duplicatesFound: number | null;
+  missing: number | null;
+  lag: number | null;
+  producedPerSec: number | null;
+  persistedPerSec: number | null;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  reconciled: boolean | null;
+  reason: string | null;
+}

@@ -1,0 +1,106 @@
+/**
+ * The exit decision of a headless run (pure). Exit 0 only when everything produced in the run is persisted
+ * exactly once; otherwise 1 with one line saying why.
+ *
+ * What each role can promise:
+ * - all: producers and sink are here, so the run waits for the sink to catch up and reconciles Kafka against
+ *   MySQL (runtime/reconcile.ts).
+ * - producer: its sink may run elsewhere, later, or not at all, so MySQL cannot be checked here. It reconciles
+ *   its own side: every passage read from a source was acknowledged by Kafka (acks=all). That passes with
+ *   "not reconciled: no consumer in this process", which is what someone feeding a remote consumer expects.
+ * - consumer: nothing is produced in the process, so there is nothing to reconcile; it fails only when the sink
+ *   gave up for good.
+ */
+import type { Role } from '../config/config.ts';
+import type { EngineStatus, ProducersSnapshot } from '../engines/types.ts';
+import type { DrainResult } from '../runtime/drain.ts';
+import type { ReconcileResult } from '../runtime/reconcile.ts';
+import type { Verdict } from './status.ts';
+
+export interface VerdictInputs {
+  role: Role;
+  /** A second signal ended the run before it could reconcile. */
+  interrupted: boolean;
+  producers: ProducersSnapshot | null;
+  sinkStatus: EngineStatus | null;
+  drain: DrainResult | null;
+  reconcile: ReconcileResult | null;
+  reconcileError?: string;
+}
+
+function producerProblem(producers: ProducersSnapshot | null): string | null {
+  if (!producers) return null;
+  const broken = producers.producers.find((p) => p.status.kind === 'error' && !p.status.willRetry);
+  if (broken && broken.status.kind === 'error')
+    return `producer ${broken.name} failed: ${broken.status.message}`;
+  const { sent, acked, failed } = producers.totals;
+  if (failed > 0) return `${failed} passages were refused by Kafka (see the log for their event ids)`;
+  if (sent - acked - failed > 0) {
+    return `${sent - acked - failed} passages read from sources were not acknowledged by Kafka before the run ended`;
+  }
+  return null;
+}
+
+export function verdict(i: VerdictInputs): Verdict {
+  const problem = producerProblem(i.producers);
+  switch (i.role) {
+    case 'consumer': {
+      if (i.sinkStatus?.kind === 'error' && !i.sinkStatus.willRetry) {
+        return { reconciled: null, reason: `sink failed: ${i.sinkStatus.message}`, exitCode: 1 };
+      }
+      return {
+        reconciled: null,
+        reason: 'consumer only: nothing produced in this process to reconcile',
+        exitCode: 0,
+      };
+    }
+    case 'producer': {
+      if (problem) return { reconciled: null, reason: problem, exitCode: 1 };
+      const acked = i.producers?.totals.acked ?? 0;
+      return {
+        reconciled: null,
+        reason: `not reconciled: no consumer in this process (all ${acked} passages acknowledged by Kafka)`,
+        exitCode: 0,
+      };
+    }
+    case 'all': {
+      const mysql = reconciledInMysql(i);
+      if (problem) return { reconciled: mysql.reconciled, reason: problem, exitCode: 1 };
+      return mysql;
+    }
+    default: {
+      const never: never = i.role;
+      throw new Error(`unknown role ${String(never)}`);
+    }
+  }
+}
+
+function reconciledInMysql(i: VerdictInputs): Verdict {
+  if (i.interrupted) return { reconciled: false, reason: 'not reconciled: interrupted', exitCode: 1 };
+  if (!i.drain?.drained) {
+    return {
+      reconciled: false,
+      reason: `not reconciled: ${i.drain?.reason ?? 'the sink did not catch up'}`,
+      exitCode: 1,
+    };
+  }
+  if (i.reconcileError || !i.reconcile) {
+    return {
+      reconciled: false,
+      reason: `not reconciled: ${i.reconcileError ?? 'no reconciliation ran'}`,
+      exitCode: 1,
+    };
+  }
+  const r = i.reconcile;
+  if (r.missing > 0) {
+    return {
+      reconciled: false,
+      reason: `${r.missing} of ${r.checked} passages acknowledged by Kafka are missing from MySQL (e.g. ${r.missingSample.join(', ')}); dead-lettered?`,
+      exitCode: 1,
+    };
+  }
+  if (r.duplicates > 0) {
+    return { reconciled: false, reason: `${r.duplicates} duplicate passage rows in MySQL`, exitCode: 1 };
+  }
+  return { reconciled: true, reason: null, exitCode: 0 };
+}

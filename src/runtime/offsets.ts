@@ -1,0 +1,56 @@
+/** Where the topics end and how far the sink got: the two sides of waiting for a drain (drain.ts). */
+import type { Config } from '../config/config.ts';
+import { KafkaAdmin } from '../kafka/admin.ts';
+import { createKafka } from '../kafka/client.ts';
+import type { Storage } from '../storage/db.ts';
+import type { Logger } from '../util/log.ts';
+import { offsetKey } from './drain.ts';
+import type { OffsetMap } from './drain.ts';
+
+export class OffsetReader {
+  private readonly admin: KafkaAdmin;
+
+  constructor(config: Config, logger: Logger) {
+    this.admin = new KafkaAdmin(createKafka(config.kafka, { logger, clientIdSuffix: '-offsets' }));
+  }
+
+  async highWatermarks(topics: string[]): Promise<OffsetMap> {
+    await this.admin.connect();
+    const out: OffsetMap = new Map();
+    for (const topic of topics) {
+      for (const p of await this.admin.topicOffsets(topic))
+        out.set(offsetKey(topic, p.partition), BigInt(p.high));
+    }
+    return out;
+  }
+
+  /** The sink's position: its sink_offsets rows, or the group's Kafka commit, whichever is further. */
+  async committed(storage: Storage, groupId: string, topics: string[]): Promise<OffsetMap> {
+    await this.admin.connect();
+    const out: OffsetMap = new Map();
+    for (const g of await this.admin.groupOffsets(groupId, topics)) {
+      for (const p of g.partitions)
+        if (p.offset !== null) out.set(offsetKey(g.topic, p.partition), BigInt(p.offset));
+    }
+    const rows = await storage.query<{ topic: string; kafka_partition: number; next_offset: string }>(
+      'SELECT topic, kafka_partition, next_offset FROM sink_offsets WHERE group_id = ? AND topic IN (?)',
+      [groupId, topics],
+    );
+    for (const r of rows) {
+      const key = offsetKey(r.topic, Number(r.kafka_partition));
+      const next = BigInt(r.next_offset);
+      if (next > (out.get(key) ?? -1n)) out.set(key, next);
+    }
+    return out;
+  }
+
+  async topicsMissing(topics: string[]): Promise<string[]> {
+    await this.admin.connect();
+    const existing = new Set(await this.admin.listTopics());
+    return topics.filter((t) => !existing.has(t));
+  }
+
+  async close(): Promise<void> {
+    await this.admin.disconnect().catch(() => {});
+  }
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { verdict } from '../../../src/headless/verdict.ts';
+import type { VerdictInputs } from '../../../src/headless/verdict.ts';
+import type { ProducersSnapshot, ProducerSnapshot } from '../../../src/engines/types.ts';
+
+function producers(over: Partial<ProducerSnapshot> = {}): ProducersSnapshot {
+  const p: ProducerSnapshot = {
+    id: 'simulator-1',
+    name: 'simulator-1',
+    spec: 'simulator',
+    sourceKind: 'simulator',
+    finite: false,
+    status: { kind: 'stopped' },
+    pace: { kind: 'rate', perSecond: 500 },
+    sent: 5000,
+    acked: 5000,
+    failed: 0,
+    payments: 5000,
+    ratePerSec: 0,
+    progress: { read: 5000, rejected: 0 },
+    ...over,
+  };
+  return { producers: [p], totals: { sent: p.sent, acked: p.acked, failed: p.failed, ratePerSec: 0 } };
+}
+
+const ok: VerdictInputs = {
+  role: 'all',
+  interrupted: false,
+  producers: producers(),
+  sinkStatus: { kind: 'stopped' },
+  drain: { drained: true, lag: 0 },
+  reconcile: { checked: 5000, found: 5000, missing: 0, missingSample: [], duplicates: 0 },
+};
+
+describe('headless verdict', () => {
+  it('exits 0 when everything acknowledged is in MySQL exactly once', () => {
+    expect(verdict(ok)).toEqual({ reconciled: true, reason: null, exitCode: 0 });
+  });
+
+  it('exits 1 naming missing passages', () => {
+    const v = verdict({
+      ...ok,
+      reconcile: { checked: 5000, found: 4998, missing: 2, missingSample: ['a', 'b'], duplicates: 0 },
+    });
+    expect(v.exitCode).toBe(1);
+    expect(v.reconciled).toBe(false);
+    expect(v.reason).toBe(
+      '2 of 5000 passages acknowledged by Kafka are missing from MySQL (e.g. a, b); dead-lettered?',
+    );
+  });
+
+  it('exits 1 on duplicates, on a sink that never caught up, on an interrupt, on a failed look-up', () => {
+    expect(verdict({ ...ok, reconcile: { ...ok.reconcile!, duplicates: 3 } }).reason).toMatch(/3 duplicate/);
+    expect(
+      verdict({ ...ok, drain: { drained: false, lag: 12, reason: 'the sink made no progress for 60 s' } }),
+    ).toEqual({
+      reconciled: false,
+      reason: 'not reconciled: the sink made no progress for 60 s',
+      exitCode: 1,
+    });
+    expect(verdict({ ...ok, interrupted: true }).reason).toBe('not reconciled: interrupted');
+    expect(verdict({ ...ok, reconcile: null, reconcileError: 'MySQL gone' }).reason).toBe(
+      'not reconciled: MySQL gone',
+    );
+  });
+
+  it('exits 1 when passages were left unacknowledged or refused, even if MySQL matches', () => {
+    const unacked = verdict({ ...ok, producers: producers({ sent: 5100 }) });
+    expect(unacked).toMatchObject({ exitCode: 1, reconciled: true });
+    expect(unacked.reason).toMatch(/100 passages read from sources were not acknowledged/);
+    expect(verdict({ ...ok, producers: producers({ sent: 5001, failed: 1 }) }).reason).toMatch(
+      /1 passages were refused/,
+    );
+    const broken = verdict({
+      ...ok,
+      producers: producers({
+        status: { kind: 'error', message: 'source failed: no such file', willRetry: false },
+      }),
+    });
+    expect(broken.reason).toBe('producer simulator-1 failed: source failed: no such file');
+  });
+
+  it('a producer-only run passes once Kafka acknowledged everything, and says it did not reconcile MySQL', () => {
+    const v = verdict({ ...ok, role: 'producer', drain: null, reconcile: null, sinkStatus: null });
+    expect(v).toEqual({
+      reconciled: null,
+      reason: 'not reconciled: no consumer in this process (all 5000 passages acknowledged by Kafka)',
+      exitCode: 0,
+    });
+    expect(verdict({ ...ok, role: 'producer', producers: producers({ sent: 6000 }) }).exitCode).toBe(1);
+  });
+
+  it('a consumer-only run passes unless its sink gave up', () => {
+    expect(verdict({ ...ok, role: 'consumer', producers: null }).exitCode).toBe(0);
+    expect(
+      verdict({
+        ...ok,
+        role: 'consumer',
+        producers: null,
+        sinkStatus: { kind: 'error', message: 'x', willRetry: false },
+      }),
+    ).toEqual({ reconciled: null, reason: 'sink failed: x', exitCode: 1 });
+  });
+});
