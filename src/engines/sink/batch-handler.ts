@@ -48,6 +48,8 @@ export class BatchHandler {
   private readonly partitions = new Map<string, PartitionState>();
   /** Partitions whose last attempt failed; the status shows an error while any is failing. */
   private readonly failing = new Set<string>();
+  /** Partitions whose sink_offsets row is known to exist (the sink never deletes one). */
+  private readonly offsetRows = new Set<string>();
 
   constructor(private readonly deps: BatchHandlerDeps) {}
 
@@ -133,6 +135,7 @@ export class BatchHandler {
       firstOffset: BigInt(first.offset),
       nextOffset: nextOffsetAfter(last.offset),
       verified: state.verified,
+      offsetRowExists: this.offsetRows.has(partitionKey(topic, partition)),
       records,
       rejections,
       deadLetter: (r: typeof rejections) =>
@@ -151,6 +154,7 @@ export class BatchHandler {
       }
     }
     this.recovered(key);
+    this.offsetRows.add(key);
 
     switch (outcome.kind) {
       case 'rewind':

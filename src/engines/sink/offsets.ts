@@ -23,6 +23,23 @@ export async function loadOffsets(
   return out;
 }
 
+/**
+ * Creates the partition's row at 0 ("nothing persisted", the same as no row) if it is missing. Run outside the
+ * batch transaction: a locking read of an absent row takes a gap lock, and two partitions' first batches then
+ * deadlock on each other's gap when they insert their rows.
+ */
+export async function ensureOffsetRow(
+  storage: Storage,
+  groupId: string,
+  topic: string,
+  partition: number,
+): Promise<void> {
+  await storage.execute(
+    'INSERT IGNORE INTO sink_offsets (group_id, topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, 0, ?)',
+    [groupId, topic, partition, sqlTime(Date.now())],
+  );
+}
+
 /** Reads the stored next offset and locks its row (or the gap where it will go) until the transaction ends. */
 export async function lockOffset(
   tx: Transaction,

@@ -8,7 +8,7 @@ import type { Rejection, SinkRecord } from './classify.ts';
 import type { DeadLetterResult } from './dead-letter-sender.ts';
 import type { ChunkVerdict } from './offset-guard.ts';
 import { chunkVerdict } from './offset-guard.ts';
-import { advanceOffset, lockOffset, sqlTime } from './offsets.ts';
+import { advanceOffset, ensureOffsetRow, lockOffset, sqlTime } from './offsets.ts';
 
 export interface ChunkPlan {
   groupId: string;
@@ -19,6 +19,8 @@ export interface ChunkPlan {
   nextOffset: bigint;
   /** Whether this partition's position was checked against MySQL since it was assigned. */
   verified: boolean;
+  /** Whether the partition's sink_offsets row is known to exist (created first otherwise). */
+  offsetRowExists: boolean;
   records: SinkRecord[];
   rejections: Rejection[];
   /** Publishes dead letters; runs inside the transaction so only new rejections are sent. */
@@ -76,6 +78,7 @@ const INSERT_CHUNK = 2000;
 const LOCK_WAIT_SECONDS = 5;
 
 export async function writeChunk(storage: Storage, plan: ChunkPlan): Promise<ChunkOutcome> {
+  if (!plan.offsetRowExists) await ensureOffsetRow(storage, plan.groupId, plan.topic, plan.partition);
   return storage.transaction(async (tx) => {
     // Waiting long on a lock held by a zombie member would starve our group heartbeats: fail fast and retry.
     await tx.execute(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);

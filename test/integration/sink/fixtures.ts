@@ -5,6 +5,11 @@ import type { OutgoingMessage } from '../../../src/kafka/producer.ts';
 import { KafkaPublisher } from '../../../src/kafka/producer.ts';
 import type { Storage } from '../../../src/storage/db.ts';
 import type { TestKafka } from '../../helpers/services.ts';
+import { setLogSink, stderrSink } from '../../../src/util/log.ts';
+
+// SINK_TEST_LOG=debug|info shows the sink's own account of a test run on stderr.
+const level = process.env.SINK_TEST_LOG;
+if (level === 'debug' || level === 'info') setLogSink(stderrSink, level);
 
 export type SinkTopics = { [K in keyof typeof TOPICS]: string };
 
