@@ -1,7 +1,44 @@
+/**
+ * `tollstream bench` (`npm run bench`): end-to-end benchmark against the running stack; see run.ts. Prints the
+ * table on stdout, progress and logs on stderr. Targets are reported, not asserted: exit 0 when both phases
+ * reconciled exactly once, 1 otherwise, 2 for bad usage. `--events N` sets the passages at full speed
+ * (default 500,000).
+ */
 import type { CommandContext } from '../cli/main.ts';
+import { createLogger, setLogSink, stderrSink } from '../util/log.ts';
+import { formatReport } from './report.ts';
+import { runBench } from './run.ts';
 
-// Placeholder until this command lands; it refuses rather than pretending to work.
-export async function runBenchCommand(_ctx: CommandContext): Promise<number> {
-  process.stderr.write('tollstream: this command is not available yet\n');
-  return 2;
+export const DEFAULT_BENCH_EVENTS = 500_000;
+
+export async function runBenchCommand(ctx: CommandContext): Promise<number> {
+  const { config } = ctx;
+  // Logs would tear the progress line; only warnings and errors are worth it during a benchmark.
+  setLogSink(stderrSink, config.logLevel === 'debug' ? 'debug' : 'warn');
+  if (ctx.input.length) {
+    process.stderr.write(`tollstream bench: unexpected argument "${ctx.input[0]}" (options: --events N)\n`);
+    return 2;
+  }
+  const stop = new AbortController();
+  const onSignal = (): void => {
+    process.stderr.write('\ntollstream bench: stopping (the run is cleaned up)\n');
+    stop.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    const result = await runBench(config, {
+      events: config.run.events ?? DEFAULT_BENCH_EVENTS,
+      log: createLogger('bench'),
+      signal: stop.signal,
+    });
+    process.stdout.write(`${formatReport(result)}\n`);
+    return result.fullSpeed.reconciled && result.latency.reconciled ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`tollstream bench: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }

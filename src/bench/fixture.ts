@@ -1,0 +1,100 @@
+/**
+ * Run-scoped resources, so a benchmark never touches real data: topics named `bench-<run>.toll.*` laid out like
+ * the stack's own (same partitions, replication and configs), a fresh database `tollstream_bench_<run>` with
+ * the schema, and a fresh consumer group. All removed afterwards unless asked to keep them.
+ */
+import type { Config } from '../config/config.ts';
+import { KafkaAdmin } from '../kafka/admin.ts';
+import { createKafka } from '../kafka/client.ts';
+import type { Topics } from '../runtime/topics.ts';
+import { topicPlan } from '../stack/topics.ts';
+import { TOPICS } from '../domain/types.ts';
+import type { TopicRole } from '../domain/types.ts';
+import { Storage } from '../storage/db.ts';
+import { applySchema } from '../storage/schema.ts';
+import type { Logger } from '../util/log.ts';
+
+export interface BenchFixture {
+  runId: string;
+  topics: Topics;
+  /** A topic for Kafka's ProducerPerformance, laid out like the passages topic. */
+  perfTopic: string;
+  groupId: string;
+  database: string;
+  /** The config the benchmark's pipelines run with: fresh database and group. */
+  config: Config;
+  brokers: number;
+  partitions: number;
+  cleanup(): Promise<void>;
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+export async function createFixture(
+  config: Config,
+  log: Logger,
+  { keep = false } = {},
+): Promise<BenchFixture> {
+  const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  const admin = new KafkaAdmin(
+    createKafka(config.kafka, { logger: log.child('kafka'), clientIdSuffix: '-bench' }),
+  );
+  await admin.connect();
+  const brokers = (await admin.cluster()).brokers.length;
+  const roleOf = new Map(Object.entries(TOPICS).map(([role, topic]) => [topic as string, role as TopicRole]));
+  const plan = topicPlan(brokers).map((s) => ({ ...s, topic: `bench-${runId}.${s.topic}` }));
+  const topics = Object.fromEntries(
+    topicPlan(brokers).map((s, i) => [roleOf.get(s.topic)!, plan[i]!.topic]),
+  ) as Topics;
+  const passagesSpec = plan.find((s) => s.topic === topics.passages)!;
+  const perfTopic = `bench-${runId}.perf`;
+  await admin.ensureTopics([...plan, { ...passagesSpec, topic: perfTopic }]);
+
+  const database = `tollstream_bench_${runId}`;
+  const url = withDatabase(config.mysql.url, database);
+  const storage = await Storage.open({
+    url,
+    ssl: config.mysql.ssl,
+    createDatabase: true,
+    connectionLimit: 1,
+  });
+  try {
+    await applySchema(storage, database);
+  } finally {
+    await storage.close();
+  }
+  const groupId = `tollstream-bench-${runId}`;
+  return {
+    runId,
+    topics,
+    perfTopic,
+    groupId,
+    database,
+    brokers,
+    partitions: passagesSpec.partitions,
+    config: { ...config, groupId, mysql: { ...config.mysql, url } },
+    async cleanup() {
+      if (keep) {
+        log.info(`keeping topics bench-${runId}.*, database ${database} and group ${groupId}`);
+        await admin.disconnect();
+        return;
+      }
+      await admin.deleteTopics([...Object.values(topics), perfTopic]).catch((e: unknown) => {
+        log.warn(`cannot delete bench topics: ${(e as Error).message}`);
+      });
+      await admin.disconnect();
+      const server = await Storage.open({ url: config.mysql.url, ssl: config.mysql.ssl, connectionLimit: 1 });
+      try {
+        await server.execute(`DROP DATABASE IF EXISTS \`${database}\``);
+      } catch (e) {
+        log.warn(`cannot drop ${database}: ${(e as Error).message}`);
+      } finally {
+        await server.close();
+      }
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/** The benchmark's result table (pure): measured figures next to the targets of issue 3. */
+import type { PerfToolResult } from './perf-tool.ts';
+
+export interface PhaseResult {
+  passages: number;
+  seconds: number;
+  producedPerSec: number | null;
+  persistedPerSec: number | null;
+  p50Ms: number | null;
+  p99Ms: number | null;
+  reconciled: boolean | null;
+  reason: string | null;
+}
+
+export interface BenchResult {
+  events: number;
+  brokers: number;
+  partitions: number;
+  fullSpeed: PhaseResult;
+  latency: PhaseResult & { rate: number };
+  peakRssMb: number;
+  perfTool: PerfToolResult | { error: string } | null;
+}
+
+export const TARGETS = { persistedPerSec: 50_000, p99AtRateMs: 250, rssMb: 300 } as const;
+
+const n = (v: number | null | undefined, unit = ''): string =>
+  v === null || v === undefined || Number.isNaN(v) ? '—' : `${Math.round(v).toLocaleString('en-US')}${unit}`;
+const met = (ok: boolean | null): string => (ok === null ? '' : ok ? 'met' : 'NOT met');
+const yesNo = (v: boolean | null): string => (v === null ? '—' : v ? 'yes' : 'NO');
+
+export function formatReport(r: BenchResult): string {
+  const rows: [string, string, string, string][] = [
+    ['', 'measured', 'target', ''],
+    ['produced/s (acked by Kafka)', n(r.fullSpeed.producedPerSec), '', ''],
+    [
+      'persisted/s (end to end, exactly once)',
+      n(r.fullSpeed.persistedPerSec),
+      `≥ ${n(TARGETS.persistedPerSec)}`,
+      met(
+        r.fullSpeed.persistedPerSec === null ? null : r.fullSpeed.persistedPerSec >= TARGETS.persistedPerSec,
+      ),
+    ],
+    ['latency p50 / p99 at full speed', `${n(r.fullSpeed.p50Ms)} / ${n(r.fullSpeed.p99Ms, ' ms')}`, '', ''],
+    [
+      `latency p50 / p99 at ${n(r.latency.rate)}/s`,
+      `${n(r.latency.p50Ms)} / ${n(r.latency.p99Ms, ' ms')}`,
+      `p99 ≤ ${TARGETS.p99AtRateMs} ms`,
+      met(r.latency.p99Ms === null ? null : r.latency.p99Ms <= TARGETS.p99AtRateMs),
+    ],
+    ['peak RSS', n(r.peakRssMb, ' MB'), `≤ ${TARGETS.rssMb} MB`, met(r.peakRssMb <= TARGETS.rssMb)],
+    [
+      'reconciled (full speed / at rate)',
+      `${yesNo(r.fullSpeed.reconciled)} / ${yesNo(r.latency.reconciled)}`,
+      'yes / yes',
+      '',
+    ],
+  ];
+  const perf = r.perfTool;
+  if (perf && 'error' in perf) rows.push(['Kafka ProducerPerformance', `failed: ${perf.error}`, '', '']);
+  else if (perf) {
+    rows.push([
+      'Kafka ProducerPerformance (200 B, acks=all)',
+      `${n(perf.recordsPerSec)} rec/s, ${perf.mbPerSec.toFixed(1)} MB/s, p99 ${n(perf.p99Ms, ' ms')}`,
+      'reference ceiling',
+      '',
+    ]);
+  }
+  const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const lines = rows.map((row) =>
+    [row[0].padEnd(widths[0]!), row[1].padStart(widths[1]!), row[2].padEnd(widths[2]!), row[3]]
+      .join('  ')
+      .trimEnd(),
+  );
+  const head = `tollstream bench: ${n(r.events)} passages at full speed (${n(r.fullSpeed.passages)} persisted in ${r.fullSpeed.seconds.toFixed(1)} s), then ${n(r.latency.rate)}/s for ${r.latency.seconds.toFixed(0)} s; ${r.brokers} broker${r.brokers === 1 ? '' : 's'}, ${r.partitions} partitions`;
+  const problems = [r.fullSpeed, r.latency]
+    .filter((p) => p.reconciled !== true)
+    .map((p) => p.reason ?? 'not reconciled');
+  return [head, '', ...lines, ...(problems.length ? ['', ...problems.map((p) => `problem: ${p}`)] : [])].join(
+    '\n',
+  );
+}
