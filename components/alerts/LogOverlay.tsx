@@ -1,0 +1,66 @@
+import type { ReactNode } from 'react';
+import { Box, Text } from 'ink';
+import type { LogEntry } from '../../src/util/log.ts';
+import type { ReadableStore } from '../../src/util/store.ts';
+import { formatClock } from '../format/format.ts';
+import { useStore } from '../hooks/useStore.ts';
+import { Tinted } from '../theme/Tinted.tsx';
+import type { Tone } from '../theme/theme.ts';
+
+function levelTone(level: LogEntry['level']): Tone {
+  switch (level) {
+    case 'error':
+      return 'bad';
+    case 'warn':
+      return 'warn';
+    case 'info':
+      return 'plain';
+    case 'debug':
+      return 'muted';
+    default: {
+      const never: never = level;
+      return never;
+    }
+  }
+}
+
+/** The newest log entries from the engines and Kafka client, which never print over the UI. */
+export function LogOverlay({
+  logs,
+  tz,
+  width,
+  height,
+}: {
+  logs: ReadableStore<readonly LogEntry[]>;
+  tz: string;
+  width: number;
+  height: number;
+}): ReactNode {
+  const entries = useStore(logs);
+  const shown = entries.slice(0, Math.max(0, height - 3));
+  return (
+    <Box
+      flexDirection="column"
+      width={width}
+      height={height}
+      borderStyle="double"
+      paddingX={1}
+      overflow="hidden"
+    >
+      <Text bold>
+        Log, newest first <Text dimColor>(Esc or l closes)</Text>
+      </Text>
+      {shown.length === 0 ? <Text dimColor>nothing logged yet</Text> : null}
+      {shown.map((e, i) => (
+        <Text key={`${e.at}:${i}`} wrap="truncate-end">
+          {formatClock(e.at, tz)}{' '}
+          <Tinted tone={levelTone(e.level)} bold>
+            {e.level.toUpperCase().padEnd(5)}
+          </Tinted>{' '}
+          [{e.namespace}] {e.message}
+          {e.extra && Object.keys(e.extra).length ? ` ${JSON.stringify(e.extra)}` : ''}
+        </Text>
+      ))}
+    </Box>
+  );
+}

@@ -1,0 +1,87 @@
+/**
+ * Alerts a person watching the pipeline must not miss, derived from snapshots (no engine keeps them):
+ * a plaza that went silent while others still flow, a partition whose lag is STALL or STOP, a growing DLQ.
+ */
+import type { LagSnapshot, SinkSnapshot } from '../../src/engines/types.ts';
+import { formatCount, formatDuration } from '../format/format.ts';
+import { growthWithin } from '../header/rates.ts';
+import type { Sample } from '../header/rates.ts';
+
+export interface Alert {
+  key: string;
+  severity: 'warn' | 'error';
+  text: string;
+}
+
+export const SILENCE_MS = 30_000;
+export const DLQ_WINDOW_MS = 30_000;
+
+/**
+ * A plaza is silent when its last SILENCE_MS of complete buckets are empty although it had traffic before them
+ * and other plazas had traffic during them (so stopping every producer is not reported as eleven outages).
+ */
+export function silentPlazas(sink: SinkSnapshot, silenceMs = SILENCE_MS): Alert[] {
+  const n = Math.max(1, Math.ceil(silenceMs / Math.max(1, sink.bucketMs)));
+  const complete = sink.throughput.map((t) => ({ plazaId: t.plazaId, buckets: t.buckets.slice(0, -1) }));
+  const sum = (xs: readonly number[]): number => xs.reduce((s, x) => s + x, 0);
+  const recentTotal = sum(complete.map((t) => sum(t.buckets.slice(-n))));
+  const out: Alert[] = [];
+  for (const t of complete) {
+    if (t.buckets.length <= n) continue;
+    const recent = sum(t.buckets.slice(-n));
+    const before = sum(t.buckets.slice(0, -n));
+    if (recent === 0 && before > 0 && recentTotal > 0) {
+      out.push({
+        key: `silent:${t.plazaId}`,
+        severity: 'warn',
+        text: `plaza ${t.plazaId} silent for ${formatDuration(n * sink.bucketMs)}`,
+      });
+    }
+  }
+  return out;
+}
+
+export function lagAlerts(lag: LagSnapshot): Alert[] {
+  const out: Alert[] = [];
+  for (const g of lag.groups) {
+    const bad = g.partitions.filter((p) => p.status === 'STALL' || p.status === 'STOP');
+    if (bad.length === 0) continue;
+    const worst = bad.some((p) => p.status === 'STOP') ? 'STOP' : 'STALL';
+    const where = bad
+      .slice(0, 3)
+      .map((p) => `${p.topic}[${p.partition}] ${p.status}`)
+      .join(', ');
+    out.push({
+      key: `lag:${g.groupId}`,
+      severity: g.ours ? 'error' : 'warn',
+      text: `lag ${worst}: group ${g.groupId} ${where}${bad.length > 3 ? ` +${bad.length - 3} more` : ''}`,
+    });
+  }
+  return out;
+}
+
+export function dlqAlert(sink: SinkSnapshot, samples: readonly Sample[], now: number): Alert | null {
+  const grown = growthWithin(samples, now, DLQ_WINDOW_MS);
+  if (grown <= 0) return null;
+  const top = Object.entries(sink.deadLetterReasons).sort((a, b) => b[1] - a[1])[0];
+  return {
+    key: 'dlq',
+    severity: 'warn',
+    text: `DLQ growing: +${formatCount(grown)} in ${formatDuration(DLQ_WINDOW_MS)}${top ? ` (mostly ${top[0]})` : ''}`,
+  };
+}
+
+/** Errors first, then warnings; stable within a severity. */
+export function deriveAlerts(
+  sink: SinkSnapshot | null,
+  lag: LagSnapshot,
+  dlqSamples: readonly Sample[],
+  now: number,
+): Alert[] {
+  const all = [
+    ...lagAlerts(lag),
+    ...(sink ? silentPlazas(sink) : []),
+    ...(sink ? [dlqAlert(sink, dlqSamples, now)].filter((a): a is Alert => a !== null) : []),
+  ];
+  return [...all.filter((a) => a.severity === 'error'), ...all.filter((a) => a.severity === 'warn')];
+}

@@ -1,0 +1,186 @@
+/**
+ * The root of the full-screen monitor: lays the panes out for the terminal size, routes keys through the pure
+ * key map and runs the effects. Pane views read the engine stores themselves, so a fast stream re-renders only
+ * the pane whose store published.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { ReactNode } from 'react';
+import { Box } from 'ink';
+import { Footer } from '../alerts/Footer.tsx';
+import { LogOverlay } from '../alerts/LogOverlay.tsx';
+import { Header } from '../header/Header.tsx';
+import { HelpOverlay } from '../help/HelpOverlay.tsx';
+import { samplerStore } from '../hooks/sampler.ts';
+import { useKeys } from '../hooks/useKeys.ts';
+import { staticStore } from '../hooks/useStore.ts';
+import { useTerminalSize } from '../hooks/useTerminalSize.ts';
+import type { Size } from '../hooks/useTerminalSize.ts';
+import { lagLines } from '../lag/lines.ts';
+import { LagPane, lagVisibleRows } from '../lag/LagPane.tsx';
+import { ProducersPane } from '../producers/ProducersPane.tsx';
+import { SqlPane, sqlPages } from '../sql/SqlPane.tsx';
+import { ThemeContext } from '../theme/Tinted.tsx';
+import { themeFromEnv } from '../theme/theme.ts';
+import type { Theme } from '../theme/theme.ts';
+import { ThroughputPane, throughputPages } from '../throughput/ThroughputPane.tsx';
+import { VehiclesPane } from '../vehicles/VehiclesPane.tsx';
+import { runEffect } from './effects.ts';
+import { emptySinkSnapshot } from './empty.ts';
+import { routeKey } from './keys.ts';
+import type { KeyContext } from './keys.ts';
+import { computeLayout } from './layout.ts';
+import type { MonitorServices } from './services.ts';
+import { initialMonitorState, monitorReducer } from './state.ts';
+import type { MonitorAction, MonitorState } from './state.ts';
+import { TooSmall } from './TooSmall.tsx';
+
+const NO_SINK = staticStore(emptySinkSnapshot());
+
+function keyContext(services: MonitorServices, state: MonitorState, size: Size): KeyContext {
+  const layout = computeLayout(size.columns, size.rows, state.focus);
+  const sink = (services.sink ?? NO_SINK).getSnapshot();
+  const full = layout.kind === 'full' ? layout : null;
+  return {
+    now: Date.now(),
+    tooSmall: layout.kind === 'tooSmall',
+    producers: services.producers?.store.getSnapshot().producers ?? [],
+    recent: sink.recent,
+    lagLines: lagLines(services.lag.getSnapshot(), state.lag.sort).length,
+    lagVisible: full ? lagVisibleRows(full.lag.height) : 1,
+    throughputPages: full ? throughputPages(sink, full.throughput.height) : 1,
+    sqlPages: full ? sqlPages(state.sql, full.sql.height) : 1,
+    saved: services.query?.saved ?? [],
+    hasQuery: services.query !== null,
+  };
+}
+
+export function MonitorApp({
+  services,
+  size,
+  theme,
+}: {
+  services: MonitorServices;
+  /** Fixed size for tests; the terminal's own size (and its resizes) otherwise. */
+  size?: Size;
+  theme?: Theme;
+}): ReactNode {
+  const terminal = useTerminalSize();
+  const current = size ?? terminal;
+  const [state, setState] = useState(() => initialMonitorState(services.history.initial));
+  const stateRef = useRef(state);
+  const sizeRef = useRef(current);
+  const alive = useRef(true);
+  useEffect(() => {
+    sizeRef.current = current;
+  }, [current]);
+  useEffect(() => {
+    alive.current = true;
+    return () => {
+      alive.current = false;
+    };
+  }, []);
+
+  // Several actions from one key (or one paste) reduce in order against the latest state, not a stale render.
+  const apply = useCallback((actions: MonitorAction[]) => {
+    if (!alive.current || actions.length === 0) return;
+    let next = stateRef.current;
+    for (const a of actions) next = monitorReducer(next, a);
+    if (next !== stateRef.current) {
+      stateRef.current = next;
+      setState(next);
+    }
+  }, []);
+
+  useKeys((key) => {
+    const routed = routeKey(stateRef.current, key, keyContext(services, stateRef.current, sizeRef.current));
+    apply(routed.actions);
+    for (const effect of routed.effects) runEffect(effect, services, apply);
+  });
+
+  const deadLetters = useMemo(
+    () => samplerStore(services.sink ?? NO_SINK, (s) => s.deadLettered),
+    [services.sink],
+  );
+  const resolvedTheme = useMemo(() => theme ?? themeFromEnv(process.env), [theme]);
+  const layout = computeLayout(current.columns, current.rows, state.focus);
+
+  if (layout.kind === 'tooSmall') {
+    return (
+      <ThemeContext.Provider value={resolvedTheme}>
+        <TooSmall columns={layout.columns} rows={layout.rows} />
+      </ThemeContext.Provider>
+    );
+  }
+  const { width, middle } = layout;
+  const overlayHeight = middle + layout.sql.height;
+  return (
+    <ThemeContext.Provider value={resolvedTheme}>
+      <Box flexDirection="column" width={width} height={layout.height}>
+        <Header
+          cluster={services.cluster}
+          producers={services.producers?.store ?? null}
+          sink={services.sink}
+          lag={services.lag}
+          deadLetters={deadLetters}
+          startedAt={services.startedAt}
+          width={width}
+        />
+        {state.overlay === 'help' ? (
+          <HelpOverlay width={width} height={overlayHeight} />
+        ) : state.overlay === 'log' ? (
+          <LogOverlay logs={services.logs} tz={services.tz} width={width} height={overlayHeight} />
+        ) : (
+          <>
+            <Box height={middle} flexShrink={0}>
+              <Box flexDirection="column" width={layout.producers.width}>
+                <ProducersPane
+                  store={services.producers?.store ?? null}
+                  state={state.producers}
+                  focused={state.focus === 'producers'}
+                  {...layout.producers}
+                />
+                <LagPane
+                  store={services.lag}
+                  state={state.lag}
+                  focused={state.focus === 'lag'}
+                  {...layout.lag}
+                />
+              </Box>
+              <Box flexDirection="column" width={layout.vehicles.width}>
+                <VehiclesPane
+                  store={services.sink}
+                  state={state.vehicles}
+                  tz={services.tz}
+                  focused={state.focus === 'vehicles'}
+                  {...layout.vehicles}
+                />
+                <ThroughputPane
+                  store={services.sink}
+                  state={state.throughput}
+                  focused={state.focus === 'throughput'}
+                  {...layout.throughput}
+                />
+              </Box>
+            </Box>
+            <SqlPane
+              state={state.sql}
+              saved={services.query?.saved ?? []}
+              available={services.query !== null}
+              focused={state.focus === 'sql'}
+              {...layout.sql}
+            />
+          </>
+        )}
+        <Footer
+          sink={services.sink}
+          lag={services.lag}
+          logs={services.logs}
+          deadLetters={deadLetters}
+          lifecycle={services.lifecycle}
+          tz={services.tz}
+          width={width}
+        />
+      </Box>
+    </ThemeContext.Provider>
+  );
+}

@@ -1,0 +1,157 @@
+import { memo } from 'react';
+import type { ReactNode } from 'react';
+import { Box } from 'ink';
+import type {
+  ClusterSnapshot,
+  LagSnapshot,
+  ProducersSnapshot,
+  SinkSnapshot,
+} from '../../src/engines/types.ts';
+import type { ReadableStore } from '../../src/util/store.ts';
+import { formatCompact, formatCount, formatDuration, formatRate, formatUptime } from '../format/format.ts';
+import { useNow } from '../hooks/useNow.ts';
+import { staticStore, useStore } from '../hooks/useStore.ts';
+import { emptyProducersSnapshot, emptySinkSnapshot } from '../app/empty.ts';
+import { Segments } from '../widgets/Segments.tsx';
+import type { Cell } from '../widgets/columns.ts';
+import type { Label } from '../theme/theme.ts';
+import { rateOver } from './rates.ts';
+import type { Sample } from './rates.ts';
+
+const NONE_P = staticStore(emptyProducersSnapshot());
+const NONE_S = staticStore(emptySinkSnapshot());
+const SEP: Cell = { text: ' │ ', tone: 'muted' };
+const CHECKING: Label = { text: 'CHECKING', tone: 'muted' };
+
+export function zookeeperLabel(c: ClusterSnapshot): Label {
+  if (c.checkedAt === null) return CHECKING;
+  return c.zookeeper.reachable ? { text: 'OK', tone: 'good' } : { text: 'DOWN', tone: 'bad' };
+}
+
+export function brokersLabel(c: ClusterSnapshot): Label {
+  if (c.checkedAt === null) return CHECKING;
+  const { up, total } = c.brokers;
+  if (total > 0 && up >= total) return { text: 'OK', tone: 'good' };
+  if (up > 0) return { text: 'DEGRADED', tone: 'warn' };
+  return { text: 'DOWN', tone: 'bad' };
+}
+
+export function mysqlLabel(c: ClusterSnapshot): Label {
+  if (c.checkedAt === null) return CHECKING;
+  return c.mysql.reachable ? { text: 'OK', tone: 'good' } : { text: 'DOWN', tone: 'bad' };
+}
+
+function clusterLine(c: ClusterSnapshot, uptimeMs: number, wide: boolean): Cell[] {
+  const zk = zookeeperLabel(c);
+  const br = brokersLabel(c);
+  const my = mysqlLabel(c);
+  const zkDetail = c.zookeeper.reachable
+    ? [
+        c.zookeeper.mode,
+        c.zookeeper.latencyMs === undefined ? undefined : `${Math.round(c.zookeeper.latencyMs)}ms`,
+      ]
+        .filter(Boolean)
+        .join(' ')
+    : (c.zookeeper.error ?? '');
+  const brDetail =
+    c.brokers.total > 0 || c.checkedAt !== null
+      ? `${c.brokers.up}/${c.brokers.total}${wide ? ' up' : ''}${c.brokers.controller === null ? '' : `, ${wide ? 'controller' : 'ctrl'} ${c.brokers.controller}`}`
+      : '';
+  const version = c.mysql.version ?? '';
+  const myDetail = c.mysql.reachable
+    ? wide
+      ? version
+      : (version.split('-')[0] ?? '')
+    : (c.mysql.error ?? '');
+  const cells: Cell[] = [
+    { text: 'tollstream', bold: true, tone: 'accent' },
+    SEP,
+    { text: wide ? 'ZooKeeper ' : 'ZK ' },
+    { text: zk.text, tone: zk.tone, bold: true },
+    { text: zkDetail ? ` ${zkDetail}` : '' },
+    SEP,
+    { text: wide ? 'Brokers ' : 'Kafka ' },
+    { text: br.text, tone: br.tone, bold: true },
+    { text: brDetail ? ` ${brDetail}` : '' },
+    SEP,
+    { text: 'MySQL ' },
+    { text: my.text, tone: my.tone, bold: true },
+    { text: myDetail ? ` ${myDetail}` : '' },
+    SEP,
+    { text: `up ${formatUptime(uptimeMs)}` },
+  ];
+  return cells;
+}
+
+function totalsLine(
+  producers: ProducersSnapshot | null,
+  sink: SinkSnapshot | null,
+  lag: LagSnapshot,
+  dlqRate: number,
+  wide: boolean,
+): Cell[] {
+  const n = wide ? formatCount : formatCompact;
+  const ours = lag.groups.find((g) => g.ours);
+  const cells: Cell[] = [];
+  cells.push(
+    { text: 'produced ' },
+    { text: producers ? n(producers.totals.acked) : '—', bold: true },
+    { text: producers ? ` ${formatRate(producers.totals.ratePerSec)}` : '' },
+  );
+  if (producers && producers.totals.failed > 0) {
+    cells.push({ text: ` failed ${n(producers.totals.failed)}`, tone: 'bad' });
+  }
+  cells.push(
+    SEP,
+    { text: 'persisted ' },
+    { text: sink ? n(sink.persisted) : '—', bold: true },
+    { text: sink ? ` ${formatRate(sink.ratePerSec)}` : '' },
+    SEP,
+    { text: wide ? 'dead-lettered ' : 'DLQ ' },
+    {
+      text: sink ? n(sink.deadLettered) : '—',
+      bold: true,
+      ...(sink && sink.deadLettered > 0 ? { tone: 'warn' as const } : {}),
+    },
+    { text: sink ? ` ${formatRate(dlqRate)}` : '' },
+    SEP,
+    { text: 'lag ' },
+    { text: ours?.totalLag === null || ours === undefined ? '—' : n(ours.totalLag), bold: true },
+  );
+  if (sink && sink.latency.p99Ms !== null) {
+    cells.push(SEP, { text: `${wide ? 'latency ' : ''}p99 ${formatDuration(sink.latency.p99Ms)}` });
+  }
+  return cells;
+}
+
+export const Header = memo(function Header({
+  cluster,
+  producers,
+  sink,
+  lag,
+  deadLetters,
+  startedAt,
+  width,
+}: {
+  cluster: ReadableStore<ClusterSnapshot>;
+  producers: ReadableStore<ProducersSnapshot> | null;
+  sink: ReadableStore<SinkSnapshot> | null;
+  lag: ReadableStore<LagSnapshot>;
+  deadLetters: ReadableStore<readonly Sample[]>;
+  startedAt: number;
+  width: number;
+}): ReactNode {
+  const now = useNow(1000);
+  const c = useStore(cluster);
+  const p = useStore(producers ?? NONE_P);
+  const s = useStore(sink ?? NONE_S);
+  const l = useStore(lag);
+  const dlq = useStore(deadLetters);
+  const wide = width >= 110;
+  return (
+    <Box flexDirection="column" width={width} height={2} flexShrink={0}>
+      <Segments cells={clusterLine(c, now - startedAt, wide)} />
+      <Segments cells={totalsLine(producers ? p : null, sink ? s : null, l, rateOver(dlq, now), wide)} />
+    </Box>
+  );
+});

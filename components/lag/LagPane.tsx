@@ -1,0 +1,187 @@
+import { memo, useMemo } from 'react';
+import type { ReactNode } from 'react';
+import { Box, Text } from 'ink';
+import type { GroupLag, LagSnapshot, PartitionLag, Trend } from '../../src/engines/types.ts';
+import type { ReadableStore } from '../../src/util/store.ts';
+import { DASH, formatCompact, formatCount, formatDuration } from '../format/format.ts';
+import { useStore } from '../hooks/useStore.ts';
+import { Panel, panelBodyRows, panelBodyWidth } from '../widgets/Panel.tsx';
+import { Segments } from '../widgets/Segments.tsx';
+import { fitColumns, headerLine, rowSegments } from '../widgets/columns.ts';
+import type { Cell, Column } from '../widgets/columns.ts';
+import { sparkline } from '../widgets/sparkline.ts';
+import { clampScroll } from '../widgets/window.ts';
+import { engineStatusLabel, lagStatusTone } from '../theme/theme.ts';
+import { lagLines } from './lines.ts';
+import type { LagLine } from './lines.ts';
+import { sortLabel } from './state.ts';
+import type { LagState } from './state.ts';
+
+type Key = 'partition' | 'hw' | 'committed' | 'lag' | 'timeLag' | 'trend' | 'status' | 'eta';
+
+const COLUMNS: Column<Key>[] = [
+  { key: 'partition', title: '  topic[partition]', width: 18, priority: 0, grow: true },
+  { key: 'hw', title: 'high wm', width: 9, align: 'right', priority: 1 },
+  { key: 'committed', title: 'committed', width: 9, align: 'right', priority: 1 },
+  { key: 'lag', title: 'lag', width: 7, align: 'right', priority: 0 },
+  { key: 'timeLag', title: 'time lag', width: 8, align: 'right', priority: 2 },
+  { key: 'trend', title: 'tr', width: 2, priority: 3 },
+  { key: 'status', title: 'status', width: 6, priority: 0 },
+  { key: 'eta', title: 'ETA', width: 7, align: 'right', priority: 2 },
+];
+
+export function trendArrow(trend: Trend): string {
+  switch (trend) {
+    case 'up':
+      return '↑';
+    case 'down':
+      return '↓';
+    case 'flat':
+      return '→';
+    default: {
+      const never: never = trend;
+      return never;
+    }
+  }
+}
+
+/** Offsets are strings (int64); show them compactly without losing the exact value for small ones. */
+function offset(value: string | null): string {
+  if (value === null) return DASH;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 1e7 ? formatCompact(n) : value;
+}
+
+function partitionCells(p: PartitionLag): Record<Key, Cell> {
+  return {
+    partition: { text: `  ${p.topic}[${p.partition}]` },
+    hw: { text: offset(p.highWatermark) },
+    committed: { text: offset(p.committed), ...(p.committed === null ? { tone: 'muted' as const } : {}) },
+    lag: { text: p.lag === null ? DASH : formatCount(p.lag) },
+    timeLag: { text: formatDuration(p.timeLagMs) },
+    trend: { text: trendArrow(p.trend) },
+    status: { text: p.status, tone: lagStatusTone(p.status), bold: p.status !== 'OK' },
+    eta: { text: p.etaMs === null ? DASH : formatDuration(p.etaMs) },
+  };
+}
+
+function groupCells(g: GroupLag, width: number): Cell[] {
+  const head = `${g.groupId}${g.ours ? ' (ours)' : ''}`;
+  const meta = ` ${g.state} · ${g.members} member${g.members === 1 ? '' : 's'} · lag ${g.totalLag === null ? DASH : formatCount(g.totalLag)} `;
+  const status = g.status;
+  const used = 2 + head.length + meta.length + status.length + 1;
+  const sparkWidth = Math.max(0, Math.min(30, width - used));
+  return [
+    { text: '▸ ' },
+    { text: head, bold: true, ...(g.ours ? { tone: 'accent' as const } : {}) },
+    { text: meta },
+    { text: status, tone: lagStatusTone(status), bold: true },
+    { text: sparkWidth > 3 ? ` ${sparkline(g.history, sparkWidth - 1)}` : '' },
+  ];
+}
+
+/** Lines of the list that fit under the column header. */
+export function lagVisibleRows(height: number): number {
+  return Math.max(0, panelBodyRows(height) - 1);
+}
+
+function LineView({
+  line,
+  columns,
+  width,
+}: {
+  line: LagLine;
+  columns: Column<Key>[];
+  width: number;
+}): ReactNode {
+  if (line.kind === 'group') return <Segments cells={groupCells(line.group, width)} />;
+  return <Segments cells={rowSegments(columns, partitionCells(line.partition))} />;
+}
+
+function LagBody({
+  snapshot,
+  lines,
+  scroll,
+  width,
+  rows,
+}: {
+  snapshot: LagSnapshot;
+  lines: LagLine[];
+  scroll: number;
+  width: number;
+  rows: number;
+}): ReactNode {
+  const columns = useMemo(() => fitColumns(COLUMNS, width), [width]);
+  const visible = Math.max(0, rows - 1);
+  const start = clampScroll(scroll, visible, lines.length);
+  if (lines.length === 0) {
+    const s = engineStatusLabel(snapshot.status);
+    const why =
+      snapshot.status.kind === 'error'
+        ? `lag monitor ${s.text}: ${snapshot.status.message}`
+        : snapshot.sampledAt === null
+          ? 'waiting for the first lag sample…'
+          : 'no consumer group reads the toll topics yet';
+    return <Text dimColor>{why}</Text>;
+  }
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate-end">
+        {headerLine(columns)}
+      </Text>
+      {lines.slice(start, start + visible).map((line) => (
+        <LineView
+          key={
+            line.kind === 'group'
+              ? `g:${line.group.groupId}`
+              : `p:${line.group.groupId}:${line.partition.topic}:${line.partition.partition}`
+          }
+          line={line}
+          columns={columns}
+          width={width}
+        />
+      ))}
+    </Box>
+  );
+}
+
+export const LagPane = memo(function LagPane({
+  store,
+  state,
+  focused,
+  width,
+  height,
+}: {
+  store: ReadableStore<LagSnapshot>;
+  state: LagState;
+  focused: boolean;
+  width: number;
+  height: number;
+}): ReactNode {
+  const snapshot = useStore(store);
+  const lines = useMemo(() => lagLines(snapshot, state.sort), [snapshot, state.sort]);
+  const visible = lagVisibleRows(height);
+  const total = lines.length;
+  const more =
+    total > visible
+      ? ` · ${Math.min(total, clampScroll(state.scroll, visible, total) + visible)}/${total}`
+      : '';
+  return (
+    <Panel
+      index={2}
+      title="Consumer lag"
+      info={`${sortLabel(state.sort)}${more}`}
+      focused={focused}
+      width={width}
+      height={height}
+    >
+      <LagBody
+        snapshot={snapshot}
+        lines={lines}
+        scroll={state.scroll}
+        width={panelBodyWidth(width)}
+        rows={panelBodyRows(height)}
+      />
+    </Panel>
+  );
+});

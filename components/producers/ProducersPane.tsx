@@ -1,0 +1,171 @@
+import { memo, useMemo } from 'react';
+import type { ReactNode } from 'react';
+import { Box, Text } from 'ink';
+import type { ProducerSnapshot, ProducersSnapshot } from '../../src/engines/types.ts';
+import type { ReadableStore } from '../../src/util/store.ts';
+import { formatCompact, formatCount, formatDuration, formatRate } from '../format/format.ts';
+import { staticStore, useStore } from '../hooks/useStore.ts';
+import { emptyProducersSnapshot } from '../app/empty.ts';
+import { Panel, panelBodyRows, panelBodyWidth } from '../widgets/Panel.tsx';
+import { Segments } from '../widgets/Segments.tsx';
+import { fitColumns, headerLine, rowSegments } from '../widgets/columns.ts';
+import type { Cell, Column } from '../widgets/columns.ts';
+import { windowStart } from '../widgets/window.ts';
+import { Tinted } from '../theme/Tinted.tsx';
+import { engineStatusLabel } from '../theme/theme.ts';
+import { describePace } from './pace.ts';
+import type { ProducersState } from './state.ts';
+
+type Key = 'name' | 'source' | 'state' | 'target' | 'actual' | 'sent' | 'errors' | 'progress';
+
+const COLUMNS: Column<Key>[] = [
+  { key: 'name', title: 'producer', width: 12, priority: 0, grow: true },
+  { key: 'source', title: 'source', width: 14, priority: 4 },
+  { key: 'state', title: 'state', width: 10, priority: 0 },
+  { key: 'target', title: 'target', width: 9, align: 'right', priority: 1 },
+  { key: 'actual', title: 'actual', width: 8, align: 'right', priority: 1 },
+  { key: 'sent', title: 'sent', width: 9, align: 'right', priority: 2 },
+  { key: 'errors', title: 'errors', width: 6, align: 'right', priority: 3 },
+  { key: 'progress', title: 'read', width: 16, align: 'right', priority: 5 },
+];
+
+function progressText(p: ProducerSnapshot): string {
+  const { read, total } = p.progress;
+  const eta = p.etaMs ? ` ${formatDuration(p.etaMs)}` : '';
+  return total ? `${formatCompact(read)}/${formatCompact(total)}${eta}` : formatCompact(read);
+}
+
+function producerCells(p: ProducerSnapshot): Record<Key, Cell> {
+  const status = engineStatusLabel(p.status);
+  return {
+    name: { text: p.name },
+    source: { text: p.spec },
+    state: { text: status.text.toUpperCase(), tone: status.tone },
+    target: { text: describePace(p.pace) },
+    actual: { text: formatRate(p.ratePerSec) },
+    sent: { text: formatCount(p.acked) },
+    errors: { text: formatCount(p.failed), ...(p.failed > 0 ? { tone: 'bad' as const } : {}) },
+    progress: { text: progressText(p) },
+  };
+}
+
+const HINT = 'space start/stop · s/S all · +/- rate · n add';
+
+function FooterLine({
+  state,
+  selected,
+}: {
+  state: ProducersState;
+  selected: ProducerSnapshot | undefined;
+}): ReactNode {
+  if (state.adding) {
+    return (
+      <Box flexDirection="column">
+        <Text wrap="truncate-start">
+          <Text bold>add source: </Text>
+          {state.adding.text}
+          <Text inverse> </Text>
+        </Text>
+        {state.adding.error ? (
+          <Tinted tone="bad">error: {state.adding.error}</Tinted>
+        ) : (
+          <Text dimColor wrap="truncate-end">
+            simulator · tolldata:&lt;dir&gt; · hourly:&lt;file&gt; · http:&lt;url&gt; · file:&lt;path&gt;
+            (Enter add, Esc cancel)
+          </Text>
+        )}
+      </Box>
+    );
+  }
+  if (selected?.status.kind === 'error') {
+    return (
+      <Tinted tone="bad">
+        {selected.name}: {selected.status.message}
+      </Tinted>
+    );
+  }
+  if (state.notice) return <Tinted tone={state.notice.tone}>{state.notice.text}</Tinted>;
+  const note = selected?.progress.note;
+  return (
+    <Text dimColor wrap="truncate-end">
+      {note ? `${selected.name}: ${note} · ` : ''}
+      {HINT}
+    </Text>
+  );
+}
+
+export function ProducersBody({
+  snapshot,
+  state,
+  width,
+  rows,
+}: {
+  snapshot: ProducersSnapshot;
+  state: ProducersState;
+  width: number;
+  rows: number;
+}): ReactNode {
+  const columns = useMemo(() => fitColumns(COLUMNS, width), [width]);
+  const list = snapshot.producers;
+  const footerRows = state.adding ? 2 : 1;
+  const visible = Math.max(0, rows - 1 - footerRows);
+  const selectedIndex = Math.min(state.selected, Math.max(0, list.length - 1));
+  const start = windowStart(selectedIndex, visible, list.length);
+  const shown = list.slice(start, start + visible);
+  return (
+    <Box flexDirection="column" height={rows}>
+      <Text bold wrap="truncate-end">
+        {headerLine(columns)}
+      </Text>
+      {list.length === 0 ? (
+        <Text dimColor>no producers yet: press n to add one</Text>
+      ) : (
+        shown.map((p, i) => (
+          <Segments
+            key={p.id}
+            cells={rowSegments(columns, producerCells(p))}
+            inverse={start + i === selectedIndex}
+          />
+        ))
+      )}
+      <Box flexGrow={1} />
+      <FooterLine state={state} selected={list[selectedIndex]} />
+    </Box>
+  );
+}
+
+const NO_PRODUCERS = staticStore<ProducersSnapshot>(emptyProducersSnapshot());
+
+export const ProducersPane = memo(function ProducersPane({
+  store,
+  state,
+  focused,
+  width,
+  height,
+}: {
+  store: ReadableStore<ProducersSnapshot> | null;
+  state: ProducersState;
+  focused: boolean;
+  width: number;
+  height: number;
+}): ReactNode {
+  const snapshot = useStore(store ?? NO_PRODUCERS);
+  const running = snapshot.producers.filter((p) => p.status.kind === 'running').length;
+  const info = store
+    ? `${running}/${snapshot.producers.length} running · ${formatRate(snapshot.totals.ratePerSec)}`
+    : 'not in this process';
+  return (
+    <Panel index={1} title="Producers" info={info} focused={focused} width={width} height={height}>
+      {store ? (
+        <ProducersBody
+          snapshot={snapshot}
+          state={state}
+          width={panelBodyWidth(width)}
+          rows={panelBodyRows(height)}
+        />
+      ) : (
+        <Text dimColor>this process runs no producers (--role consumer)</Text>
+      )}
+    </Panel>
+  );
+});

@@ -1,0 +1,134 @@
+import { describe, expect, test } from 'vitest';
+import { deriveAlerts, dlqAlert, lagAlerts, silentPlazas } from '../../../../components/alerts/rules.ts';
+import { newestProblem } from '../../../../components/alerts/Footer.tsx';
+import { addSample, growthWithin, rateOver } from '../../../../components/header/rates.ts';
+import { samplerStore } from '../../../../components/hooks/sampler.ts';
+import { fakeStore, groupLag, lag, partitionLag, sink } from '../fakes.ts';
+
+const buckets = (before: number, silent: number, partial = 1) => [
+  ...Array<number>(before).fill(5),
+  ...Array<number>(silent).fill(0),
+  partial,
+];
+
+describe('alerts', () => {
+  test('a plaza silent for 30 s while others still flow', () => {
+    const s = sink({
+      bucketMs: 5000,
+      throughput: [
+        { plazaId: 4003, buckets: buckets(4, 6), total: 20 },
+        { plazaId: 4004, buckets: [...Array<number>(10).fill(3), 1], total: 30 },
+      ],
+    });
+    expect(silentPlazas(s).map((a) => a.text)).toEqual(['plaza 4003 silent for 30s']);
+  });
+
+  test('no silence alert when everything stopped, or when the plaza never had traffic', () => {
+    const allStopped = sink({
+      bucketMs: 5000,
+      throughput: [
+        { plazaId: 1, buckets: buckets(4, 6), total: 20 },
+        { plazaId: 2, buckets: buckets(4, 6), total: 20 },
+      ],
+    });
+    expect(silentPlazas(allStopped)).toEqual([]);
+    const never = sink({
+      bucketMs: 5000,
+      throughput: [
+        { plazaId: 1, buckets: Array<number>(11).fill(0), total: 0 },
+        { plazaId: 2, buckets: Array<number>(11).fill(2), total: 22 },
+      ],
+    });
+    expect(silentPlazas(never)).toEqual([]);
+  });
+
+  test('partitions in STALL or STOP, per group; ours is an error', () => {
+    const l = lag([
+      groupLag({
+        partitions: [
+          partitionLag({ partition: 3, status: 'STALL' }),
+          partitionLag({ partition: 4, status: 'STOP' }),
+        ],
+      }),
+      groupLag({ groupId: 'other', ours: false, partitions: [partitionLag({ status: 'WARN' })] }),
+    ]);
+    expect(lagAlerts(l)).toEqual([
+      {
+        key: 'lag:tollstream-sink',
+        severity: 'error',
+        text: 'lag STOP: group tollstream-sink toll.passages[3] STALL, toll.passages[4] STOP',
+      },
+    ]);
+  });
+
+  test('a growing DLQ, with its main reason', () => {
+    const s = sink({ deadLettered: 12, deadLetterReasons: { 'not-json': 10, 'missing-field': 2 } });
+    const samples = [
+      { at: 0, value: 2 },
+      { at: 50_000, value: 4 },
+      { at: 60_000, value: 12 },
+    ];
+    expect(dlqAlert(s, samples, 60_000)?.text).toBe('DLQ growing: +8 in 30s (mostly not-json)');
+    expect(
+      dlqAlert(
+        s,
+        [
+          { at: 0, value: 12 },
+          { at: 60_000, value: 12 },
+        ],
+        60_000,
+      ),
+    ).toBeNull();
+  });
+
+  test('errors come first', () => {
+    const s = sink({
+      bucketMs: 5000,
+      throughput: [
+        { plazaId: 9, buckets: buckets(4, 6), total: 1 },
+        { plazaId: 8, buckets: Array<number>(11).fill(1), total: 1 },
+      ],
+    });
+    const l = lag([groupLag({ partitions: [partitionLag({ status: 'STOP' })] })]);
+    expect(deriveAlerts(s, l, [], 0).map((a) => a.severity)).toEqual(['error', 'warn']);
+  });
+
+  test('the log line shows the newest warning or error of the last minute', () => {
+    const logs = [
+      { at: 100_000, level: 'info' as const, namespace: 'sink', message: 'joined' },
+      { at: 90_000, level: 'warn' as const, namespace: 'kafka', message: 'broker unreachable' },
+    ];
+    expect(newestProblem(logs, 120_000)?.message).toBe('broker unreachable');
+    expect(newestProblem(logs, 200_000)).toBeUndefined();
+  });
+});
+
+describe('rates from samples', () => {
+  test('rate over the window and growth within it', () => {
+    let samples = addSample([], { at: 0, value: 0 });
+    samples = addSample(samples, { at: 1000, value: 10 });
+    samples = addSample(samples, { at: 5000, value: 50 });
+    expect(rateOver(samples, 5000)).toBe(10);
+    expect(growthWithin(samples, 5000, 4500)).toBe(40);
+    expect(growthWithin(samples, 5000, 2000)).toBe(0);
+  });
+
+  test('the sampler records a sample each time the engine publishes, bounded', () => {
+    let now = 0;
+    const store = fakeStore(sink({ deadLettered: 0 }));
+    const sampler = samplerStore(
+      store,
+      (s) => s.deadLettered,
+      () => now,
+    );
+    const unsubscribe = sampler.subscribe(() => {});
+    for (let i = 1; i <= 100; i++) {
+      now = i * 100;
+      store.set(sink({ deadLettered: i }));
+    }
+    const samples = sampler.getSnapshot();
+    expect(samples.length).toBeLessThanOrEqual(64);
+    expect(samples.at(-1)).toEqual({ at: 10_000, value: 100 });
+    unsubscribe();
+  });
+});
