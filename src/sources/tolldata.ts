@@ -18,6 +18,7 @@ import { CsvReader } from './csv.ts';
 import { RejectLog } from './rejects.ts';
 import { createReplaySource, inWindow, type ReadCounters, type RecordSource } from './replay-source.ts';
 import { TARIFF_CURRENCY, tollCents } from './tariff.ts';
+import { isoUtc } from './iso-time.ts';
 
 export const TOLLDATA_FILES = {
   vehicles: 'vehicle-data.csv',
@@ -233,7 +234,7 @@ export async function loadTolldata(
       rejects.reject(TOLLDATA_FILES.plazas, p.line, `Rowid ${rowid}: ${why}`);
       continue;
     }
-    const passedAt = new Date(p.timeMs).toISOString();
+    const passedAt = isoUtc(p.timeMs);
     const passage: Passage = {
       v: 1,
       eventId: `tolldata-${rowid}`,

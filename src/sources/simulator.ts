@@ -1,0 +1,364 @@
+/**
+ * The simulator source: endless realistic traffic from the pure generator in simulator-traffic.ts, on a
+ * simulated clock.
+ *
+ * Clock. Without compression the simulated clock is the wall clock and passedAt is "now". With `dayMinutes`
+ * one simulated day lasts that many wall minutes (compression 1440 / dayMinutes) starting at `start` (default:
+ * local midnight 30 days ago, so a compressed run has history to race through); if the simulated clock reaches
+ * the wall clock it continues in real time, because passages from the future are invalid.
+ *
+ * Pace. `rate R` is the mean passages per wall second over a simulated day: at 8 am the simulator runs faster
+ * than R, at 3 am slower (see traffic-curve.ts). `rate 0` generates as fast as the producer takes it, at
+ * `meanRate` passages per simulated second with stamps capped at the wall clock. `speed f` sets the compression
+ * to f (`max` = as fast as possible) with `meanRate` per simulated second.
+ *
+ * Time advances in windows of ~50 ms wall time (fewer if that would exceed 500 passages), generated after the
+ * window has passed, so a pace change applies to the next window and no stamp lies in the future.
+ */
+import type { TollEvent } from '../domain/types.ts';
+import { wallClockToEpoch } from '../domain/time.ts';
+import type { Pace, SourceContext, SourceProgress, TollSource } from './source.ts';
+import { assertPace, isUnlimited, Pacer } from './pacer.ts';
+import { peakWeight } from './traffic-curve.ts';
+import type { Tariff, Rate } from './tariff.ts';
+import { DEFAULT_TARIFF } from './tariff.ts';
+import {
+  defaultLanes,
+  DEFAULT_TRAFFIC,
+  simPlaza,
+  Traffic,
+  type Outage,
+  type SimPlaza,
+} from './simulator-traffic.ts';
+import type { OptionBag } from './options.ts';
+
+export const SIMULATOR_SCENARIOS = ['rush-hour', 'plaza-outage'] as const;
+export type Scenario = (typeof SIMULATOR_SCENARIOS)[number];
+
+export interface SimulatorOptions {
+  seed?: number | string;
+  /** In every event id; default derives from the start time so runs never collide. */
+  runId?: string;
+  plazas?: SimPlaza[];
+  mix?: Record<string, number>;
+  poolSize?: number;
+  zipf?: number;
+  oneOffShare?: number;
+  methods?: Record<string, number>;
+  /** Wall-clock minutes one simulated day lasts; omitted means real time. */
+  dayMinutes?: number;
+  /** Simulated clock start, epoch ms. */
+  start?: number;
+  scenarios?: Scenario[];
+  /** Rush-hour multiplier for the peak hours (default 2). */
+  rushFactor?: number;
+  /** plaza-outage: which plaza goes silent, from when (local minute of day) and for how long. */
+  outage?: Partial<Outage>;
+  /** Passages per simulated second when the pace is a speed or unlimited (default 100). */
+  meanRate?: number;
+}
+
+const COMPRESSED_HISTORY_DAYS = 30;
+
+function defaultRunId(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1296)
+    .toString(36)
+    .padStart(2, '0')}`;
+}
+
+function localMidnightDaysAgo(days: number, tz: string): number {
+  const d = new Date(Date.now() - days * 86_400_000);
+  // The local date of that instant is close enough: a day either way only shifts where the history begins.
+  return wallClockToEpoch(
+    {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: 0,
+      minute: 0,
+      second: 0,
+    },
+    tz,
+  );
+}
+
+export function createSimulatorSource(
+  options: SimulatorOptions,
+  ctx: SourceContext,
+  spec = 'simulator',
+): TollSource {
+  const plazas = options.plazas ?? DEFAULT_TRAFFIC.plazas;
+  const scenarios = new Set(options.scenarios ?? []);
+  const compression = options.dayMinutes ? 1440 / options.dayMinutes : 1;
+  const middle = plazas[Math.floor(plazas.length / 2)]!;
+  const traffic = new Traffic({
+    ...DEFAULT_TRAFFIC,
+    seed: options.seed ?? Math.floor(Math.random() * 2 ** 32),
+    runId: options.runId ?? defaultRunId(),
+    tz: ctx.tz,
+    plazas,
+    mix: options.mix ?? DEFAULT_TRAFFIC.mix,
+    poolSize: options.poolSize ?? DEFAULT_TRAFFIC.poolSize,
+    zipf: options.zipf ?? DEFAULT_TRAFFIC.zipf,
+    oneOffShare: options.oneOffShare ?? DEFAULT_TRAFFIC.oneOffShare,
+    methods: options.methods ?? DEFAULT_TRAFFIC.methods,
+    rushFactor: scenarios.has('rush-hour') ? (options.rushFactor ?? 2) : 1,
+    ...(scenarios.has('plaza-outage')
+      ? {
+          outage: {
+            plazaId: options.outage?.plazaId ?? middle.plazaId,
+            startMinute: options.outage?.startMinute ?? 10 * 60,
+            minutes: options.outage?.minutes ?? 120,
+          },
+        }
+      : {}),
+  });
+  const meanRate = options.meanRate ?? 100;
+  const peak = peakWeight(traffic.options.rushFactor);
+
+  let pace = ctx.pace;
+  assertPace(pace);
+  const realTime = compression === 1 && options.start === undefined && pace.kind === 'rate';
+  /** The simulated clock has met the wall clock: from then on it is the wall clock (it cannot run ahead). */
+  let caughtUp = realTime;
+  let cursor =
+    options.start ?? (realTime ? Date.now() : localMidnightDaysAgo(COMPRESSED_HISTORY_DAYS, ctx.tz));
+
+  const plan = (): { unlimited: boolean; factor: number; meanPerSec: number } => {
+    if (isUnlimited(pace)) return { unlimited: true, factor: 1, meanPerSec: meanRate };
+    if (pace.kind === 'speed')
+      return { unlimited: false, factor: caughtUp ? 1 : (pace.factor as number), meanPerSec: meanRate };
+    const factor = caughtUp ? 1 : compression;
+    return { unlimited: false, factor, meanPerSec: pace.perSecond / factor };
+  };
+  const clockPace = (): Pace => {
+    const p = plan();
+    return { kind: 'speed', factor: p.unlimited ? 'max' : p.factor };
+  };
+  // Catch up after a slow consumer instead of dropping time: the windows cap each burst at ~500 passages.
+  const clock = new Pacer(clockPace(), { maxLagMs: Infinity });
+  let running = false;
+  let eventTimeMs: number | undefined;
+
+  const followWallClock = (): void => {
+    cursor = Date.now();
+    traffic.restart();
+    clock.anchor(cursor);
+  };
+
+  async function* events(signal: AbortSignal): AsyncGenerator<TollEvent[]> {
+    if (running) throw new Error(`source ${spec}: events() is already running`);
+    running = true;
+    try {
+      if (caughtUp) followWallClock();
+      else clock.anchor(cursor);
+      while (!signal.aborted) {
+        const p = plan();
+        // After an unlimited burst the generator may be ahead of a clock that must follow the wall.
+        if (caughtUp && !p.unlimited && cursor > Date.now() + clock.batchWindowMs) followWallClock();
+        const spanFor500 = (clock.batchLimit * 1000) / Math.max(p.meanPerSec * peak, 1e-6);
+        const end =
+          cursor + (p.unlimited ? spanFor500 : Math.min(clock.batchWindowMs * p.factor, spanFor500));
+        if (!p.unlimited) {
+          const r = await clock.waitUntilDue(end, signal);
+          if (r === 'aborted') break;
+          if (r === 'changed') continue;
+        }
+        const wallNow = Date.now();
+        const batch = traffic.arrivals(cursor, end, p.meanPerSec, wallNow);
+        cursor = end;
+        if (!p.unlimited && !caughtUp && cursor > wallNow) {
+          caughtUp = true;
+          clock.setPace(clockPace());
+          followWallClock();
+        }
+        if (batch.length === 0) continue;
+        eventTimeMs = Date.parse(batch[batch.length - 1]!.passage.passedAt);
+        for (let i = 0; i < batch.length; i += clock.batchLimit) yield batch.slice(i, i + clock.batchLimit);
+      }
+    } finally {
+      running = false;
+    }
+  }
+
+  return {
+    kind: 'simulator',
+    spec,
+    finite: false,
+    plazas: async () =>
+      plazas.map(({ v, plazaId, code, name, lanes }) => ({ v, plazaId, code, name, lanes })),
+    events,
+    setPace(next: Pace): void {
+      assertPace(next);
+      pace = next;
+      clock.setPace(clockPace());
+    },
+    getPace: () => pace,
+    progress(): SourceProgress {
+      const p: SourceProgress = { read: traffic.seq, rejected: 0 };
+      if (eventTimeMs !== undefined) p.eventTimeMs = eventTimeMs;
+      if (compression > 1 && !caughtUp) p.note = `one simulated day every ${options.dayMinutes} min`;
+      return p;
+    },
+  };
+}
+
+/** Plazas from a spec: `4000-4010`, `4000:8,4001:6` (id:lanes), or config objects with plazaId, lanes, ... */
+function parsePlazas(bag: OptionBag, tariff: Tariff): SimPlaza[] | undefined {
+  const raw = bag.raw('plazas');
+  if (raw === undefined || raw === '') return undefined;
+  const out: SimPlaza[] = [];
+  const check = (id: number, lanes: number): void => {
+    if (!Number.isInteger(id) || id < 1 || id > 65535) bag.fail(`plaza id ${id} is not in 1..65535`);
+    if (!Number.isInteger(lanes) || lanes < 1 || lanes > 64)
+      bag.fail(`plaza ${id} has ${lanes} lanes, expected 1..64`);
+  };
+  if (Array.isArray(raw)) {
+    for (const item of raw as Record<string, unknown>[]) {
+      const id = Number(item.plazaId);
+      const lanes = Number(item.lanes ?? defaultLanes(out.length));
+      check(id, lanes);
+      const overrides: Partial<SimPlaza> = { tariff };
+      if (typeof item.code === 'string') overrides.code = item.code;
+      if (typeof item.name === 'string') overrides.name = item.name;
+      if (item.weight !== undefined) overrides.weight = Number(item.weight);
+      out.push(simPlaza(id, lanes, overrides));
+    }
+  } else if (typeof raw === 'string') {
+    for (const part of raw.split(',')) {
+      const range = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part);
+      const single = /^\s*(\d+)\s*(?::\s*(\d+))?\s*$/.exec(part);
+      if (range) {
+        for (let id = Number(range[1]); id <= Number(range[2]); id++) {
+          const lanes = defaultLanes(out.length);
+          check(id, lanes);
+          out.push(simPlaza(id, lanes, { tariff }));
+        }
+      } else if (single) {
+        const id = Number(single[1]);
+        const lanes = single[2] ? Number(single[2]) : defaultLanes(out.length);
+        check(id, lanes);
+        out.push(simPlaza(id, lanes, { tariff }));
+      } else {
+        bag.fail(`plazas has "${part}", expected an id, id:lanes or first-last`);
+      }
+    }
+  } else {
+    bag.fail('plazas must be a list like 4000-4010 or 4000:8,4001:6');
+  }
+  if (out.length === 0) bag.fail('plazas is empty');
+  if (new Set(out.map((p) => p.plazaId)).size !== out.length) bag.fail('plazas lists a plaza id twice');
+  return out;
+}
+
+function weights(
+  bag: OptionBag,
+  key: string,
+  allowed?: readonly string[],
+): Record<string, number> | undefined {
+  const dict = bag.dict(key);
+  if (!dict) return undefined;
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(dict)) {
+    const n = Number(v);
+    if (!(n >= 0)) bag.fail(`${key} has ${k}:${v}, expected a weight >= 0`);
+    if (allowed && !allowed.includes(k)) bag.fail(`${key} has "${k}", expected one of ${allowed.join(', ')}`);
+    if (!allowed && !/^[a-z][a-z0-9-]{0,15}$/.test(k))
+      bag.fail(`${key} has "${k}", expected a lower-case vehicle type`);
+    out[k] = n;
+  }
+  if (!Object.values(out).some((n) => n > 0)) bag.fail(`${key} needs at least one weight above 0`);
+  return out;
+}
+
+function parseStart(bag: OptionBag, tz: string): number | undefined {
+  const s = bag.string('start');
+  if (s === undefined) return undefined;
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(s);
+  const ms = m
+    ? wallClockToEpoch(
+        {
+          year: +m[1]!,
+          month: +m[2]!,
+          day: +m[3]!,
+          hour: +(m[4] ?? 0),
+          minute: +(m[5] ?? 0),
+          second: +(m[6] ?? 0),
+        },
+        tz,
+      )
+    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(s)
+      ? Date.parse(s)
+      : NaN;
+  if (Number.isNaN(ms) || ms < Date.UTC(2000, 0, 1) || ms > Date.now()) {
+    bag.fail(`start "${s}" is not a past date like 2024-05-01 or 2024-05-01T06:00`);
+  }
+  return ms;
+}
+
+/** Reads simulator options from a spec suffix or config mapping (see describeSources for the keys). */
+export function parseSimulatorOptions(bag: OptionBag, tz: string): SimulatorOptions {
+  const options: SimulatorOptions = {};
+  const seed = bag.string('seed');
+  if (seed !== undefined) options.seed = /^\d+$/.test(seed) ? Number(seed) : seed;
+  const runId = bag.string('runId');
+  if (runId !== undefined) {
+    if (!/^[A-Za-z0-9]{1,16}$/.test(runId)) bag.fail('runId must be 1-16 letters or digits');
+    options.runId = runId;
+  }
+  const tariffOverrides = weights(bag, 'tariff');
+  const tariff: Tariff = tariffOverrides
+    ? {
+        ...DEFAULT_TARIFF,
+        ...Object.fromEntries(
+          Object.entries(tariffOverrides).map(([type, cents]): [string, Rate] => [
+            type,
+            { baseCents: Math.round(cents), perExtraAxleCents: Math.round(cents / 2) },
+          ]),
+        ),
+      }
+    : DEFAULT_TARIFF;
+  const plazas =
+    parsePlazas(bag, tariff) ??
+    (tariffOverrides ? DEFAULT_TRAFFIC.plazas.map((p) => ({ ...p, tariff })) : undefined);
+  if (plazas) options.plazas = plazas;
+  const mix = weights(bag, 'mix');
+  if (mix) options.mix = mix;
+  const methods = weights(bag, 'methods', ['e-tag', 'cash', 'card', 'prepaid']);
+  if (methods) options.methods = methods;
+  if (bag.has('pool')) options.poolSize = bag.int('pool', 5000, 1, 1_000_000);
+  if (bag.has('zipf')) options.zipf = bag.number('zipf', 1, 0, 5);
+  if (bag.has('oneOff')) options.oneOffShare = bag.number('oneOff', 0.2, 0, 1);
+  if (bag.has('dayMinutes')) options.dayMinutes = bag.number('dayMinutes', 1440, 0.1, 1440);
+  const start = parseStart(bag, tz);
+  if (start !== undefined) options.start = start;
+  const scenarios = bag.string('scenario');
+  if (scenarios !== undefined) {
+    options.scenarios = scenarios.split(',').map((s) => {
+      const name = s.trim();
+      if (!(SIMULATOR_SCENARIOS as readonly string[]).includes(name)) {
+        bag.fail(`scenario "${name}" is not one of ${SIMULATOR_SCENARIOS.join(', ')}`);
+      }
+      return name as Scenario;
+    });
+  }
+  if (bag.has('rushFactor')) options.rushFactor = bag.number('rushFactor', 2, 0, 100);
+  const outage: Partial<Outage> = {};
+  if (bag.has('outagePlaza')) outage.plazaId = bag.int('outagePlaza', 0, 1, 65535);
+  const outageStart = bag.string('outageStart');
+  if (outageStart !== undefined) {
+    const m = /^(\d{1,2}):(\d{2})$/.exec(outageStart);
+    if (!m || +m[1]! > 23 || +m[2]! > 59)
+      bag.fail(`outageStart "${outageStart}" is not a time of day like 13:30`);
+    outage.startMinute = +m[1]! * 60 + +m[2]!;
+  }
+  if (bag.has('outageMinutes')) outage.minutes = bag.int('outageMinutes', 120, 1, 1440);
+  if (Object.keys(outage).length) options.outage = outage;
+  const plazaIds = (options.plazas ?? DEFAULT_TRAFFIC.plazas).map((p) => p.plazaId);
+  if (outage.plazaId !== undefined && !plazaIds.includes(outage.plazaId)) {
+    bag.fail(`outagePlaza ${outage.plazaId} is not one of the simulated plazas`);
+  }
+  if (bag.has('meanRate')) options.meanRate = bag.number('meanRate', 100, 0.001, 1_000_000);
+  bag.rejectUnknown();
+  return options;
+}
