@@ -9,7 +9,7 @@ import { freshDatabase, testConfig, testKafka, uniqueName } from '../../helpers/
 import { count, keyed, passage, publish, sinkTopics } from './fixtures.ts';
 
 const total = Number(process.argv[2] ?? 200_000);
-const concurrency = Number(process.argv[3] ?? 3);
+const concurrency = Number(process.argv[3] ?? 6);
 const batchMaxRows = Number(process.argv[4] ?? 5000);
 
 const k = await testKafka();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sqlTimeOf } from '../../../src/engines/sink/offsets.ts';
 import {
   chunkVerdict,
   chunked,
@@ -39,5 +40,16 @@ describe('offset guard', () => {
     expect(chunked([1, 2, 3, 4, 5], 2)).toEqual([[1, 2], [3, 4], [5]]);
     expect(chunked([], 2)).toEqual([]);
     expect(chunked([1, 2], 0)).toEqual([[1], [2]]);
+  });
+});
+
+describe('DATETIME literals', () => {
+  it('slice canonical UTC timestamps and convert every other zone form through Date', () => {
+    expect(sqlTimeOf('2021-08-19T21:54:38.120Z', 0)).toBe('2021-08-19 21:54:38.120');
+    const ms = Date.parse('2021-08-19T23:54:38+02:00');
+    expect(sqlTimeOf('2021-08-19T23:54:38+02:00', ms)).toBe('2021-08-19 21:54:38.000');
+    expect(sqlTimeOf('2021-08-19T21:54:38Z', Date.parse('2021-08-19T21:54:38Z'))).toBe(
+      '2021-08-19 21:54:38.000',
+    );
   });
 });
