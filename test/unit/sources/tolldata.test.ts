@@ -61,7 +61,7 @@ describe('tolldata line parsers', () => {
   });
 });
 
-describe('tolldata replay of the real files', async () => {
+describe('tolldata replay of the real files', { timeout: 60_000 }, async () => {
   const source = createTolldataSource(spec, { dir: TOLLDATA_DIR }, context());
   const { events } = await drain(source);
   const byRow = new Map(events.map((e) => [e.passage.eventId, e]));
@@ -148,7 +148,7 @@ describe('tolldata replay of the real files', async () => {
   });
 });
 
-describe('tolldata replay options and bad rows', () => {
+describe('tolldata replay options and bad rows', { timeout: 60_000 }, () => {
   it('honours a half-open from/to window', async () => {
     const from = Date.UTC(2021, 7, 10);
     const to = Date.UTC(2021, 7, 11);
