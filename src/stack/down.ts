@@ -28,7 +28,11 @@ export interface DownResult {
 }
 
 interface Target {
+  /** The progress column: "broker 0", "ZooKeeper". */
+  part: string;
+  /** What is stopped, as `status` names it: "broker 0 (127.0.0.1:9092)". */
   label: string;
+  where: string;
   pid: number;
   kind: 'broker' | 'zookeeper';
 }
@@ -61,17 +65,33 @@ export async function stackDown(config: Config, options: DownOptions = {}): Prom
   // The record names the processes; the marker scan also finds ones an interrupted `up` did not record.
   const targets: Target[] = stackProcesses(paths.stateDir)
     .filter((p) => p.kind !== 'other')
-    .map((p) => {
-      const b = record?.brokers.find((r) => r.pid === p.pid);
-      const label =
-        p.kind === 'broker'
-          ? b
-            ? `broker ${b.id} (${address(b)})`
-            : `broker (pid ${p.pid})`
-          : record?.zookeeper.pid === p.pid
-            ? `ZooKeeper ${address(record.zookeeper)}`
-            : `ZooKeeper (pid ${p.pid})`;
-      return { label, pid: p.pid, kind: p.kind as Target['kind'] };
+    .map((p): Target => {
+      if (p.kind === 'broker') {
+        const b = record?.brokers.find((r) => r.pid === p.pid);
+        return b
+          ? {
+              part: `broker ${b.id}`,
+              label: `broker ${b.id} (${address(b)})`,
+              where: address(b),
+              pid: p.pid,
+              kind: 'broker',
+            }
+          : {
+              part: 'broker',
+              label: `broker (pid ${p.pid})`,
+              where: 'unrecorded',
+              pid: p.pid,
+              kind: 'broker',
+            };
+      }
+      const zk = record?.zookeeper.pid === p.pid ? record.zookeeper : null;
+      return {
+        part: 'ZooKeeper',
+        label: zk ? `ZooKeeper ${address(zk)}` : `ZooKeeper (pid ${p.pid})`,
+        where: zk ? address(zk) : 'unrecorded',
+        pid: p.pid,
+        kind: 'zookeeper',
+      };
     });
 
   const stopped: DownResult['stopped'] = [];
@@ -84,8 +104,8 @@ export async function stackDown(config: Config, options: DownOptions = {}): Prom
           const how = await stopProcess(t.pid, { graceMs });
           stopped.push({ label: t.label, pid: t.pid, how });
           progress(
-            kind === 'broker' ? 'broker' : 'ZooKeeper',
-            `${t.label} ${how === 'killed' ? `killed after ${seconds(graceMs)} grace` : 'stopped'} (pid ${t.pid}, ${seconds(watch())})`,
+            t.part,
+            `${t.where} ${how === 'killed' ? `killed after ${seconds(graceMs)} grace` : 'stopped'} (pid ${t.pid}, ${seconds(watch())})`,
           );
         }),
     );

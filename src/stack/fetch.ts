@@ -63,13 +63,13 @@ export interface JarsResult {
 
 export async function ensureJars(
   cache: JarCache = jarCache(),
-  { onFetch }: { onFetch?: (mavenLog: string) => void } = {},
+  { onFetch, env = process.env }: { onFetch?: (mavenLog: string) => void; env?: NodeJS.ProcessEnv } = {},
 ): Promise<JarsResult> {
   if (jarsComplete(cache)) return { dir: cache.dir, count: readMarker(cache)!.jars.length, fetched: false };
-  requireMaven();
+  requireMaven(env);
   mkdirSync(cache.dir, { recursive: true });
   onFetch?.(cache.mavenLog);
-  const code = await runMaven(cache);
+  const code = await runMaven(cache, env);
   if (code !== 0) {
     throw new StackError(
       `fetching Kafka's jars from Maven Central failed (mvn exit code ${code}); check the network or a proxy in ~/.m2/settings.xml`,
@@ -91,8 +91,8 @@ export async function ensureJars(
   return { dir: cache.dir, count: jars.length, fetched: true };
 }
 
-function requireMaven(): void {
-  const res = spawnSync('mvn', ['-v'], { encoding: 'utf8' });
+function requireMaven(env: NodeJS.ProcessEnv): void {
+  const res = spawnSync('mvn', ['-v'], { encoding: 'utf8', env });
   if (res.error) {
     const why =
       (res.error as NodeJS.ErrnoException).code === 'ENOENT'
@@ -104,7 +104,7 @@ function requireMaven(): void {
   }
 }
 
-function runMaven(cache: JarCache): Promise<number> {
+function runMaven(cache: JarCache, env: NodeJS.ProcessEnv): Promise<number> {
   const args = [
     '-B',
     '--no-transfer-progress',
@@ -116,7 +116,7 @@ function runMaven(cache: JarCache): Promise<number> {
   ];
   const fd = openSync(cache.mavenLog, 'w');
   try {
-    const child = spawn('mvn', args, { stdio: ['ignore', fd, fd] });
+    const child = spawn('mvn', args, { stdio: ['ignore', fd, fd], env });
     return new Promise((resolve) => {
       child.once('error', () => resolve(-1));
       child.once('exit', (code) => resolve(code ?? -1));

@@ -25,6 +25,9 @@ export interface StackLayout {
 export const address = ({ host, port }: Endpoint): string =>
   host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 
+/** How messages name a broker: "broker 1 (127.0.0.1:9093)". */
+export const brokerLabel = (b: BrokerEndpoint): string => `broker ${b.id} (${address(b)})`;
+
 export function parseEndpoint(hostPort: string): Endpoint {
   const i = hostPort.lastIndexOf(':');
   return { host: hostPort.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(hostPort.slice(i + 1)) };

@@ -8,7 +8,7 @@ import type { Config } from '../config/config.ts';
 import { redactUrl } from '../config/config.ts';
 import { Storage } from '../storage/db.ts';
 import { applySchema, ensureReaderAccount } from '../storage/schema.ts';
-import { waitFor } from '../util/backoff.ts';
+import { sleep } from '../util/backoff.ts';
 import { StackError } from './errors.ts';
 import { isLocalHost } from './layout.ts';
 import { ensureReaderSecret } from './reader.ts';
@@ -48,7 +48,10 @@ async function openWithDatabase(config: Config): Promise<Storage> {
 
 export async function ensureMysql(
   config: Config,
-  { onStartServer }: { onStartServer?: () => void } = {},
+  {
+    onStartServer,
+    signal,
+  }: { onStartServer?: (how: 'starting' | 'waiting') => void; signal?: AbortSignal } = {},
 ): Promise<MysqlReady> {
   const label = mysqlLabel(config.mysql.url);
   const database = decodeURIComponent(new URL(config.mysql.url).pathname.replace(/^\//, ''));
@@ -70,25 +73,22 @@ export async function ensureMysql(
         cause: e,
       });
     }
-    onStartServer?.();
-    startMariadb();
-    startedServer = true;
-    try {
-      storage = await waitFor(() => openWithDatabase(config), {
-        timeoutMs: 30_000,
-        intervalMs: 250,
-        what: `MariaDB on ${label}`,
-      });
-    } catch (e2) {
-      throw new StackError(
-        `started ${MARIADBD} but MySQL ${label} still does not answer: ${(e2 as Error).message}`,
-        {
-          part: 'MySQL',
-          ...(existsSync(MARIADB_LOG) ? { logFile: MARIADB_LOG } : {}),
-          cause: e2,
-        },
-      );
+    // A mariadbd that already runs is either still starting or listening elsewhere: wait briefly, start nothing.
+    const running = mariadbRunning();
+    onStartServer?.(running ? 'waiting' : 'starting');
+    if (!running) {
+      startMariadb();
+      startedServer = true;
     }
+    const timeoutMs = running ? 10_000 : 30_000;
+    storage = await poll(() => openWithDatabase(config), timeoutMs, signal).catch((e2: unknown) => {
+      throw new StackError(
+        running
+          ? `MySQL ${label} is not reachable (${(e as Error).message}); ${MARIADBD} already runs, so it listens elsewhere or is stuck: check mysql.url`
+          : `started ${MARIADBD} but MySQL ${label} still does not answer: ${(e2 as Error).message}`,
+        { part: 'MySQL', ...(existsSync(MARIADB_LOG) ? { logFile: MARIADB_LOG } : {}), cause: e2 },
+      );
+    });
   }
   try {
     const schemaVersion = await applySchema(storage, database);
@@ -106,6 +106,26 @@ export async function ensureMysql(
   } finally {
     await storage.close();
   }
+}
+
+/** Retries `attempt` every 250 ms until it resolves, `timeoutMs` passes or `signal` aborts. */
+async function poll<T>(attempt: () => Promise<T>, timeoutMs: number, signal?: AbortSignal): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+      if (signal?.aborted) throw new Error('aborted', { cause: e });
+    }
+    await sleep(250, signal);
+  }
+}
+
+function mariadbRunning(): boolean {
+  // --test without --oknodo: exit 1 means "already running".
+  const res = spawnSync('start-stop-daemon', ['--start', '--test', '--exec', MARIADBD], { encoding: 'utf8' });
+  return res.status === 1;
 }
 
 function startMariadb(): void {

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { sleep } from '../util/backoff.ts';
 
 export interface Started {
@@ -126,6 +127,16 @@ export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<
     socket.once('connect', () => done(true));
     socket.once('error', () => done(false));
   });
+}
+
+/** A process as a person recognises it: its program and main class / last arguments, or the stack it belongs to. */
+export function describeProcess(pid: number): string {
+  const argv = commandLine(pid);
+  const stack = argv.find((a) => a.startsWith('-Dtollstream.stack='));
+  const main = argv.findIndex((a) => a === 'kafka.Kafka' || a.endsWith('QuorumPeerMain'));
+  const program = path.basename(argv[0] ?? '?');
+  const what = main >= 0 ? `${program} ${argv.slice(main).join(' ')}` : argv.join(' ').slice(0, 160);
+  return stack ? `${what}; a tollstream stack with state dir ${stack.slice(stack.indexOf('=') + 1)}` : what;
 }
 
 /** The process listening on a TCP port, from /proc (best effort: other users' processes may be hidden). */

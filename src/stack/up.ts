@@ -3,42 +3,31 @@
  * processes of this state dir that still run are kept, only missing ones start. When something does not come
  * up, what this run started is stopped again and the error names the log to read.
  */
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
-import { KafkaAdmin } from '../kafka/admin.ts';
 import type { TopicSpec } from '../kafka/admin.ts';
-import { createKafka } from '../kafka/client.ts';
-import { sleep, waitFor } from '../util/backoff.ts';
-import { allRegistered, brokerMetadata, brokerProperties } from './broker.ts';
+import { allRegistered, brokerMetadata } from './broker.ts';
+import { describePlan, ensureStackTopics } from './ensure-topics.ts';
 import { StackError } from './errors.ts';
 import { ensureJars } from './fetch.ts';
-import { jvmArgs, log4jProperties, requireJava } from './jvm.ts';
-import type { BrokerCount, BrokerEndpoint, Endpoint, StackLayout } from './layout.ts';
-import { address, stackLayout } from './layout.ts';
+import { requireJava } from './jvm.ts';
+import { launchBroker, launchZooKeeper } from './launch.ts';
+import type { BrokerCount, Endpoint } from './layout.ts';
+import { address, brokerLabel, stackLayout } from './layout.ts';
 import type { MysqlReady } from './mysql.ts';
 import { ensureMysql, mysqlLabel } from './mysql.ts';
 import type { StackPaths } from './paths.ts';
 import { jarCache, stackPaths } from './paths.ts';
 import type { Started } from './processes.ts';
-import {
-  fileSize,
-  isAlive,
-  isOurProcess,
-  portFree,
-  portOpen,
-  spawnDetached,
-  stackMarker,
-  stopProcess,
-  tailLog,
-  whoListens,
-} from './processes.ts';
+import { fileSize, isOurProcess, portOpen, stackMarker, stopProcess } from './processes.ts';
+import type { Progress } from './progress.ts';
+import { requireFreePort, waitForExpiredRegistrations, waitReady } from './readiness.ts';
 import type { StackRecord } from './record.ts';
 import { readRecord, writeRecord } from './record.ts';
 import { seconds, stopwatch } from './timing.ts';
-import { topicPlan } from './topics.ts';
-import { fourLetterWord, registeredBrokerIds, zookeeperOk, zookeeperProperties } from './zookeeper.ts';
+import { zookeeperOk } from './zookeeper.ts';
 
-export type Progress = (part: string, message: string) => void;
+export type { Progress } from './progress.ts';
 
 export interface UpOptions {
   /** From `--brokers N`; defaults to what the state dir was created with, else 1. */
@@ -58,11 +47,6 @@ export interface UpResult {
   mysql: MysqlReady;
   elapsedMs: number;
 }
-
-const ZOOKEEPER_HEAP = { max: '256m', initial: '64m' };
-const BROKER_HEAP = { max: '512m', initial: '256m' };
-
-export const brokerLabel = (b: BrokerEndpoint): string => `broker ${b.id} (${address(b)})`;
 
 export async function stackUp(config: Config, options: UpOptions = {}): Promise<UpResult> {
   const progress = options.progress ?? (() => {});
@@ -103,8 +87,8 @@ export async function stackUp(config: Config, options: UpOptions = {}): Promise<
   ];
   for (const [label, e] of toStart) await requireFreePort(label, e);
 
-  for (const dir of [paths.configDir, paths.logsDir, paths.zookeeperData])
-    mkdirSync(dir, { recursive: true });
+  for (const dir of [paths.configDir, paths.logsDir]) mkdirSync(dir, { recursive: true });
+  const launch = { java, jarDir: jars.dir, paths };
   const now = new Date().toISOString();
   const record: StackRecord = {
     version: 1,
@@ -134,10 +118,15 @@ export async function stackUp(config: Config, options: UpOptions = {}): Promise<
 
   // MySQL does not depend on Kafka: prepare it while the JVMs start.
   const mysqlWatch = stopwatch();
+  const mysqlAbort = new AbortController();
   const mysqlTask = settle(
     ensureMysql(config, {
-      onStartServer: () =>
-        progress('MySQL', `${mysqlLabel(config.mysql.url)} not reachable; starting the local MariaDB …`),
+      signal: mysqlAbort.signal,
+      onStartServer: (how) =>
+        progress(
+          'MySQL',
+          `${mysqlLabel(config.mysql.url)} not reachable; ${how === 'starting' ? 'starting' : 'waiting for'} the local MariaDB …`,
+        ),
     }).then((m) => {
       progress(
         'MySQL',
@@ -156,24 +145,7 @@ export async function stackUp(config: Config, options: UpOptions = {}): Promise<
     if (zookeeperPid !== null) {
       progress('ZooKeeper', `${address(layout.zookeeper)} already running (pid ${zookeeperPid})`);
     } else {
-      writeFileSync(
-        paths.zookeeperProperties,
-        zookeeperProperties({ ...layout.zookeeper, dataDir: paths.zookeeperData }),
-      );
-      writeFileSync(paths.zookeeperLog4j, log4jProperties(paths.zookeeperLog));
-      zkProc = spawnDetached(
-        java,
-        jvmArgs({
-          java,
-          jarDir: jars.dir,
-          heap: ZOOKEEPER_HEAP,
-          log4jFile: paths.zookeeperLog4j,
-          properties: { 'tollstream.stack': paths.stateDir, 'zookeeper.log.dir': paths.logsDir },
-          mainClass: 'org.apache.zookeeper.server.quorum.QuorumPeerMain',
-          args: [paths.zookeeperProperties],
-        }),
-        { outFile: paths.zookeeperOut, cwd: paths.stateDir },
-      );
+      zkProc = launchZooKeeper(launch, layout.zookeeper);
       remember('ZooKeeper', zkProc, (pid) => {
         record.zookeeper.pid = pid;
         record.zookeeper.startedAt = pid ? new Date().toISOString() : null;
@@ -211,26 +183,7 @@ export async function stackUp(config: Config, options: UpOptions = {}): Promise<
         progress(`broker ${b.id}`, `${address(b)} already running (pid ${pid})`);
         return null;
       }
-      const files = paths.broker(b.id);
-      mkdirSync(files.data, { recursive: true });
-      writeFileSync(
-        files.properties,
-        brokerProperties({ broker: b, zookeeper: layout.zookeeper, dataDir: files.data, brokerCount }),
-      );
-      writeFileSync(files.log4j, log4jProperties(files.log));
-      const proc = spawnDetached(
-        java,
-        jvmArgs({
-          java,
-          jarDir: jars.dir,
-          heap: BROKER_HEAP,
-          log4jFile: files.log4j,
-          properties: { 'tollstream.stack': paths.stateDir, 'kafka.logs.dir': paths.logsDir },
-          mainClass: 'kafka.Kafka',
-          args: [files.properties],
-        }),
-        { outFile: files.out, cwd: paths.stateDir },
-      );
+      const proc = launchBroker(launch, { broker: b, zookeeper: layout.zookeeper, brokerCount });
       const entry = record.brokers[i]!;
       remember(`broker ${b.id}`, proc, (p) => {
         entry.pid = p;
@@ -277,6 +230,7 @@ export async function stackUp(config: Config, options: UpOptions = {}): Promise<
       elapsedMs: elapsed(),
     };
   } catch (e) {
+    mysqlAbort.abort();
     await mysqlTask; // never leave it running unobserved
     if (started.length) {
       progress(
@@ -337,142 +291,6 @@ function runningPid(
     );
   }
   return recorded.pid;
-}
-
-async function requireFreePort(label: string, e: Endpoint): Promise<void> {
-  if (await portFree(e.host, e.port)) return;
-  const owner = whoListens(e.port);
-  const who = owner ? ` by pid ${owner.pid} (${owner.command.slice(0, 120)})` : ' by another process';
-  throw new StackError(
-    `cannot start ${label}: port ${e.port} is already in use${who}, which this stack did not start; ` +
-      'stop it or choose other ports (--zookeeper, --brokers host:port)',
-    { part: label },
-  );
-}
-
-/**
- * A broker killed without shutting down stays registered until its ZooKeeper session expires; a new process
- * with the same id would fail with NodeExistsException meanwhile.
- */
-async function waitForExpiredRegistrations(
-  zookeeper: Endpoint,
-  brokers: BrokerEndpoint[],
-  progress: Progress,
-  zookeeperLog: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const stale = async (): Promise<BrokerEndpoint[]> => {
-    const ids = registeredBrokerIds(await fourLetterWord(zookeeper, 'dump').catch(() => ''));
-    return brokers.filter((b) => ids.has(b.id));
-  };
-  let left = await stale();
-  if (!left.length) return;
-  const watch = stopwatch();
-  for (const b of left) {
-    progress(
-      `broker ${b.id}`,
-      `${address(b)} still registered from its previous run; waiting for that session to expire …`,
-    );
-  }
-  while (left.length) {
-    if (watch() > timeoutMs) {
-      throw new StackError(
-        `${left.map(brokerLabel).join(', ')}: the previous registration in ZooKeeper did not expire within ${seconds(timeoutMs)} ` +
-          '(is another broker with the same id using this ZooKeeper?)',
-        { part: brokerLabel(left[0]!), logFile: zookeeperLog },
-      );
-    }
-    await sleep(250);
-    left = await stale();
-  }
-  progress('brokers', `previous registrations expired (${seconds(watch())})`);
-}
-
-interface WaitSpec {
-  label: string;
-  what: string;
-  /** The process this run started (its exit is noticed at once), or null for one already running. */
-  proc: Started | null;
-  pid: number;
-  /** Log sizes when this run started the process: earlier lines belong to earlier runs and are not shown. */
-  logFrom: { log: number; out: number };
-  logFile: string;
-  outFile: string;
-  timeoutMs: number;
-  probe: () => Promise<boolean>;
-}
-
-async function waitReady(spec: WaitSpec): Promise<void> {
-  const deadline = Date.now() + spec.timeoutMs;
-  for (;;) {
-    const died = spec.proc ? spec.proc.exitReason() : isAlive(spec.pid) ? null : 'the process is gone';
-    if (died) throw await failure(spec, `${spec.label} exited during start-up (${died})`);
-    const ok = await spec.probe().catch(() => false);
-    if (ok) return;
-    if (Date.now() > deadline) {
-      throw await failure(spec, `${spec.label} did not ${spec.what} within ${seconds(spec.timeoutMs)}`);
-    }
-    await sleep(200);
-  }
-}
-
-/** The error for a process that did not come up, naming the log that explains it. */
-async function failure(spec: WaitSpec, message: string): Promise<StackError> {
-  // The JVM's own output (.out) holds start failures before logging begins; otherwise the log4j file tells.
-  const logTail = await tailLog(spec.logFile, { fromByte: spec.logFrom.log });
-  const outTail = (await tailLog(spec.outFile, { fromByte: spec.logFrom.out })).filter(
-    (l) => !/^log4j:WARN/.test(l),
-  );
-  const useOut = logTail.length === 0 && outTail.length > 0;
-  return new StackError(message, {
-    part: spec.label,
-    logFile: useOut || logTail.length === 0 ? spec.outFile : spec.logFile,
-    logTail: useOut ? outTail : logTail,
-  });
-}
-
-/**
- * Creates the DESIGN.md topics that are missing and waits until every partition has a leader, so clients
- * started right after `up` can produce at once.
- */
-export async function ensureStackTopics(
-  config: Config,
-  layout: StackLayout,
-  brokerCount: number,
-  timeoutMs = 30_000,
-): Promise<TopicSpec[]> {
-  const plan = topicPlan(brokerCount);
-  const admin = new KafkaAdmin(
-    createKafka({ ...config.kafka, brokers: layout.brokers.map(address) }, { clientIdSuffix: '-stack' }),
-  );
-  try {
-    await admin.connect();
-    await admin.ensureTopics(plan);
-    await waitFor(
-      async () => {
-        const described = await admin.describeTopics(plan.map((p) => p.topic));
-        return plan.every((p) => {
-          const d = described.find((t) => t.topic === p.topic);
-          return d && d.partitions.length > 0 && d.partitions.every((x) => x.leader >= 0);
-        });
-      },
-      { timeoutMs, intervalMs: 200, what: 'partition leaders of the topics' },
-    );
-    return plan;
-  } catch (e) {
-    throw new StackError(`cannot create the topics: ${(e as Error).message}`, { part: 'topics', cause: e });
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
-}
-
-export function describePlan(plan: TopicSpec[]): string {
-  const rf = plan[0]?.replicationFactor ?? 1;
-  const isr = plan[0]?.config?.['min.insync.replicas'];
-  const each = plan
-    .map((p) => `${p.topic} ${p.partitions}${p.config?.['cleanup.policy'] === 'compact' ? ' compacted' : ''}`)
-    .join(', ');
-  return `${each}; replication ${rf}${isr ? `, min.insync.replicas ${isr}` : ''}`;
 }
 
 type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
