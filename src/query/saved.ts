@@ -1,0 +1,228 @@
+/**
+ * Saved queries: the classic questions about toll traffic, with named parameters and defaults. Parameters are
+ * validated here and bound as values (`:name` becomes `?`), never pasted into the SQL text.
+ *
+ * Time windows default to the last `hours` hours that have data (ending at the newest row), not the wall clock,
+ * so replays of 2021 data answer as well as a live simulator. `from` / `to` (UTC unless a zone is given) pin the
+ * window instead; it is half-open: from <= t < to.
+ */
+import { bindNamed } from './statement.ts';
+
+export type ParamKind = 'datetime' | 'int' | 'text';
+
+export interface SavedParam {
+  name: string;
+  kind: ParamKind;
+  description: string;
+  /** Used when the parameter is not given; null means "no value" (the SQL decides); undefined means required. */
+  default?: string | number | null;
+  min?: number;
+  max?: number;
+}
+
+export interface SavedQuery {
+  name: string;
+  description: string;
+  params: SavedParam[];
+  sql: string;
+}
+
+export class ParamError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ParamError';
+  }
+}
+
+const windowParams: SavedParam[] = [
+  {
+    name: 'hours',
+    kind: 'int',
+    min: 1,
+    max: 24 * 366,
+    default: 24,
+    description: 'window length when from is not given',
+  },
+  { name: 'from', kind: 'datetime', default: null, description: 'window start (default: to minus hours)' },
+  {
+    name: 'to',
+    kind: 'datetime',
+    default: null,
+    description: 'window end, exclusive (default: just after the newest row)',
+  },
+];
+
+/** `column` within the window of :from / :to / :hours; the newest row is MAX(`newest`) of `table`. */
+function windowOn(column: string, table: string, newest = column): string {
+  const end = `COALESCE(:to, (SELECT MAX(${newest}) FROM ${table}) + INTERVAL 1 SECOND)`;
+  return `${column} >= COALESCE(:from, ${end} - INTERVAL :hours HOUR) AND ${column} < ${end}`;
+}
+
+const limit = (fallback: number): SavedParam => ({
+  name: 'limit',
+  kind: 'int',
+  min: 1,
+  max: 100_000,
+  default: fallback,
+  description: 'rows to return',
+});
+
+export const SAVED_QUERIES: readonly SavedQuery[] = [
+  {
+    name: 'traffic-per-hour',
+    description: 'passages per plaza per hour (UTC)',
+    params: [
+      ...windowParams,
+      { name: 'plaza', kind: 'int', min: 1, max: 65_535, default: null, description: 'only this plaza' },
+    ],
+    sql: `SELECT DATE_FORMAT(passed_at, '%Y-%m-%d %H:00') AS hour_utc, plaza_id, COUNT(*) AS passages
+FROM passages
+WHERE ${windowOn('passed_at', 'passages')} AND (:plaza IS NULL OR plaza_id = :plaza)
+GROUP BY hour_utc, plaza_id
+ORDER BY hour_utc, plaza_id`,
+  },
+  {
+    name: 'vehicle-mix',
+    description: 'passages per vehicle type and their share',
+    params: windowParams,
+    sql: `SELECT vehicle_type, COUNT(*) AS passages, ROUND(100 * COUNT(*) / SUM(COUNT(*)) OVER (), 1) AS share_pct
+FROM passages
+WHERE ${windowOn('passed_at', 'passages')}
+GROUP BY vehicle_type
+ORDER BY passages DESC, vehicle_type`,
+  },
+  {
+    name: 'busiest-plazas',
+    description: 'plazas with the most passages in a window',
+    params: [...windowParams, limit(10)],
+    sql: `SELECT p.plaza_id, z.name, COUNT(*) AS passages
+FROM passages p LEFT JOIN plazas z ON z.plaza_id = p.plaza_id
+WHERE ${windowOn('p.passed_at', 'passages', 'passed_at')}
+GROUP BY p.plaza_id, z.name
+ORDER BY passages DESC, p.plaza_id
+LIMIT :limit`,
+  },
+  {
+    name: 'vehicle-passages',
+    description: "one vehicle's passages, newest first, with what it paid",
+    params: [{ name: 'vehicle', kind: 'text', description: 'the vehicle id' }, limit(100)],
+    sql: `SELECT p.passed_at, p.plaza_id, p.lane, p.vehicle_type, p.axles, pay.method, pay.amount_cents, p.event_id
+FROM passages p LEFT JOIN payments pay ON pay.event_id = p.event_id
+WHERE p.vehicle_id = :vehicle
+ORDER BY p.passed_at DESC, p.event_id
+LIMIT :limit`,
+  },
+  {
+    name: 'revenue',
+    description: 'payments and revenue per plaza and payment method',
+    params: windowParams,
+    sql: `SELECT plaza_id, method, currency, COUNT(*) AS payments, SUM(amount_cents) AS amount_cents,
+  ROUND(SUM(amount_cents) / 100, 2) AS amount
+FROM payments
+WHERE ${windowOn('paid_at', 'payments')}
+GROUP BY plaza_id, method, currency
+ORDER BY plaza_id, amount_cents DESC, method`,
+  },
+  {
+    name: 'livetolldata',
+    description: 'latest rows of the classic livetolldata view',
+    params: [limit(20)],
+    sql: `SELECT \`timestamp\`, vehicle_id, vehicle_type, toll_plaza_id
+FROM livetolldata
+ORDER BY \`timestamp\` DESC, vehicle_id
+LIMIT :limit`,
+  },
+];
+
+export function findSaved(name: string): SavedQuery | undefined {
+  return SAVED_QUERIES.find((q) => q.name === name);
+}
+
+/** Parses `--param k=v` items (repeatable). */
+export function parseParamFlags(items: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new ParamError(`--param ${JSON.stringify(item)}: expected name=value`);
+    out[item.slice(0, i).trim()] = item.slice(i + 1);
+  }
+  return out;
+}
+
+function parseValue(p: SavedParam, raw: string): unknown {
+  switch (p.kind) {
+    case 'int': {
+      const n = /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isSafeInteger(n) || n < (p.min ?? -Infinity) || n > (p.max ?? Infinity)) {
+        throw new ParamError(`--param ${p.name}=${raw}: expected an integer from ${p.min} to ${p.max}`);
+      }
+      return n;
+    }
+    case 'datetime': {
+      const ms = parseUtcDate(raw);
+      if (ms === null) {
+        throw new ParamError(
+          `--param ${p.name}=${raw}: expected a date like 2021-08-19 or 2021-08-19T21:00:00 (UTC unless a zone is given)`,
+        );
+      }
+      return new Date(ms);
+    }
+    case 'text': {
+      if (raw.length < 1 || raw.length > 64 || /\p{Cc}/u.test(raw)) {
+        throw new ParamError(`--param ${p.name}: expected 1 to 64 printable characters`);
+      }
+      return raw;
+    }
+    default: {
+      const never: never = p.kind;
+      throw new Error(`unknown parameter kind ${String(never)}`);
+    }
+  }
+}
+
+export function parseUtcDate(raw: string): number | null {
+  const s = raw.trim();
+  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?(Z|[+-]\d{2}:?\d{2})?$/.exec(
+    s,
+  );
+  if (!m) return null;
+  const [y, mo, d] = m[1]!.split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  // Date.parse rolls 2021-02-30 over to March; a date that does not exist is a typo.
+  if (day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return null;
+  const ms = Date.parse(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? 'Z'}`);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Validated values for every parameter of `query`, defaults filled in. */
+export function resolveParams(
+  query: SavedQuery,
+  given: Readonly<Record<string, string>>,
+): Record<string, unknown> {
+  const known = new Map(query.params.map((p) => [p.name, p]));
+  for (const name of Object.keys(given)) {
+    if (!known.has(name)) {
+      const names = query.params.map((p) => p.name).join(', ') || 'none';
+      throw new ParamError(`${query.name} has no parameter "${name}" (parameters: ${names})`);
+    }
+  }
+  const values: Record<string, unknown> = {};
+  for (const p of query.params) {
+    const raw = given[p.name];
+    if (raw !== undefined) values[p.name] = parseValue(p, raw);
+    else if (p.default === undefined)
+      throw new ParamError(`${query.name} needs --param ${p.name}=... (${p.description})`);
+    else values[p.name] = p.default;
+  }
+  return values;
+}
+
+export interface PreparedQuery {
+  query: SavedQuery;
+  sql: string;
+  values: unknown[];
+}
+
+export function prepareSaved(query: SavedQuery, given: Readonly<Record<string, string>>): PreparedQuery {
+  return { query, ...bindNamed(query.sql, resolveParams(query, given)) };
+}
