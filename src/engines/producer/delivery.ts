@@ -46,6 +46,39 @@ export interface DeliveryHooks {
   onRetry(error: Error, attempt: number, delayMs: number): void;
 }
 
+/** Thrown when the caller gave up waiting for a send (stop timed out); the send itself may still complete. */
+class Abandoned extends Error {}
+
+/**
+ * Waits for `work` unless `signal` aborts first. kafkajs cannot cancel a request it is retrying, so a stop that
+ * times out stops waiting instead; the producer then closes the connection, which ends the request. Should the
+ * broker have written it anyway, the resend on the next start is a duplicate in Kafka that the sink's primary
+ * key absorbs.
+ */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => {});
+    return Promise.reject(new Abandoned('stopped waiting'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      work.catch(() => {});
+      reject(new Abandoned('stopped waiting'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
 const flag = (e: unknown, name: 'rejected' | 'staleProducer'): boolean =>
   typeof e === 'object' && e !== null && (e as Record<string, unknown>)[name] === true;
 
@@ -63,11 +96,13 @@ export class Delivery {
    */
   async deliver(chunks: EventChunk[], signal: AbortSignal): Promise<EventChunk[]> {
     for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) return chunks;
       try {
-        await this.link.send(this.batchesOf(chunks));
+        await unlessAborted(this.link.send(this.batchesOf(chunks)), signal);
         this.hooks.onAcked(chunks);
         return [];
       } catch (e) {
+        if (e instanceof Abandoned) return chunks;
         const error = e instanceof Error ? e : new Error(String(e));
         if (flag(e, 'rejected')) return this.isolate(chunks, error, signal);
         if (signal.aborted) return chunks;
@@ -85,9 +120,10 @@ export class Delivery {
     for (let attempt = 0; ; attempt++) {
       if (signal.aborted) return false;
       try {
-        await this.link.send(batches);
+        await unlessAborted(this.link.send(batches), signal);
         return true;
       } catch (e) {
+        if (e instanceof Abandoned) return false;
         const error = e instanceof Error ? e : new Error(String(e));
         if (flag(e, 'staleProducer')) await this.link.close();
         const delay = backoffDelay(attempt, this.backoff);

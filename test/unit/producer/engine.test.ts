@@ -225,6 +225,28 @@ describe('producer engine', () => {
     expect(ids).toEqual(Array.from({ length: 300 }, (_, i) => i));
   });
 
+  it('a stop does not wait longer than the flush timeout for a send Kafka never answers', async () => {
+    const source = new FakeSource('fake:a', 200, 100);
+    const { engine: e, publishers } = setup(
+      { 'fake:a': source },
+      { tuning: { flushTimeoutMs: 150, maxBatchPassages: 100 } },
+    );
+    const pub = new FakePublisher();
+    publishers.set('fake-1', pub);
+    pub.hold('p');
+    e.add('fake:a');
+    await waitFor(() => pub.calls.length >= 2, { what: 'a passage send to hang' });
+    const t0 = Date.now();
+    await e.stopProducer('fake-1');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(producer(e, 'fake-1')).toMatchObject({ acked: 0, sent: 200, status: { kind: 'stopped' } });
+    expect(pub.disconnects).toBe(1);
+    pub.release();
+    e.startProducer('fake-1');
+    await waitFor(finished(e, 'fake-1'));
+    expect(producer(e, 'fake-1')).toMatchObject({ acked: 200, sent: 200, failed: 0 });
+  });
+
   it('spends a shared passage budget exactly across producers and finishes them', async () => {
     const a = new FakeSource('fake:a', undefined, 7);
     const b = new FakeSource('fake:b', undefined, 11);
