@@ -49,6 +49,8 @@ export interface GroupConsumerOptions {
   onAssigned?: (assignment: Assignment) => void | Promise<void>;
   /** kafkajs restarts by itself when `willRestart`; otherwise the owner must create a new consumer. */
   onCrash?: (error: Error, willRestart: boolean) => void;
+  /** Every heartbeat the group coordinator accepted: proof that the member is alive in its group. */
+  onHeartbeat?: () => void;
   eachBatch: (batch: ConsumedBatch, control: BatchControl) => Promise<void>;
   sessionTimeoutMs?: number;
   maxBytesPerPartition?: number;
@@ -82,7 +84,8 @@ export class GroupConsumer {
       maxWaitTimeInMs: options.maxWaitTimeInMs ?? 100,
       allowAutoTopicCreation: false,
     });
-    const { GROUP_JOIN, CRASH } = this.consumer.events;
+    const { GROUP_JOIN, CRASH, HEARTBEAT } = this.consumer.events;
+    if (options.onHeartbeat) this.consumer.on(HEARTBEAT, () => options.onHeartbeat?.());
     this.consumer.on(GROUP_JOIN, (e) => {
       // A listener failure must not become an unhandled rejection inside kafkajs's emitter.
       Promise.resolve()

@@ -101,13 +101,26 @@ export class BatchHandler {
     for (const chunk of chunked(batch.messages.slice(skip), this.deps.batchMaxRows)) {
       if (this.abandoned(control)) return;
       const done = await this.persistChunk(topic, partition, role, chunk, state, control);
-      if (!done) return;
+      if (!done || !(await this.stillMember(control))) return;
     }
     await control.commitOffsetsIfNecessary().catch((e: unknown) => {
       // Kafka's committed offset is advisory; the next commit catches up.
       this.deps.log.debug('Kafka offset commit failed', { error: (e as Error).message });
     });
   };
+
+  /** Heartbeats between chunks of a large batch; false when the group is rebalancing (stop work then). */
+  private async stillMember(control: BatchControl): Promise<boolean> {
+    try {
+      await control.heartbeat();
+      return true;
+    } catch (e) {
+      this.deps.log.info('group is rebalancing; leaving the rest of the batch to the next owner', {
+        error: (e as Error).message,
+      });
+      return false;
+    }
+  }
 
   private abandoned(control: BatchControl): boolean {
     return this.deps.signal.aborted || !control.isRunning() || control.isStale();
@@ -283,15 +296,8 @@ export class BatchHandler {
       if (left <= 0) return !this.abandoned(control);
       await sleep(Math.min(left, 1000), deps.signal);
       if (this.abandoned(control)) return false;
-      try {
-        // Keeps this member in the group during a long MySQL outage; throws when the group rebalances.
-        await control.heartbeat();
-      } catch (e) {
-        deps.log.info('group is rebalancing or unreachable; abandoning the batch', {
-          error: (e as Error).message,
-        });
-        return false;
-      }
+      // Keeps this member in the group during a long MySQL outage.
+      if (!(await this.stillMember(control))) return false;
     }
   }
 

@@ -55,6 +55,8 @@ const STOP_TIMEOUT_MS = 20_000;
 // One transaction per partition batch at a time: with six in flight a fetch's small batches commit together
 // (MySQL group commit) instead of queueing, which keeps latency low at modest rates.
 const DEFAULT_CONCURRENCY = 6;
+// kafkajs heartbeats every second while a member is healthy, busy or idle.
+const KAFKA_SILENCE_MS = 5000;
 // Compressed bytes per fetch: JSON passages gzip 5-15:1, so 512 KiB holds some 10,000-40,000 passages, and
 // a whole fetch stays well inside the memory budget while keeping transactions large.
 const FETCH_BYTES_PER_PARTITION = 512 * 1024;
@@ -79,6 +81,9 @@ export class Sink implements SinkEngine {
   private starting: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
   private restarting = false;
+  private lastHeartbeatAt = 0;
+  /** Set while the status shows that the group coordinator has not been heard from. */
+  private kafkaSilent = false;
 
   constructor(
     private readonly config: Config,
@@ -116,6 +121,7 @@ export class Sink implements SinkEngine {
     this.setStatus({ kind: 'connecting' });
     this.ticker = setInterval(() => {
       this.metrics.sample(Date.now());
+      this.watchKafka(Date.now());
       this.store.touch();
     }, 1000);
     this.ticker.unref();
@@ -194,6 +200,7 @@ export class Sink implements SinkEngine {
         sessionTimeoutMs: this.options.sessionTimeoutMs ?? 10_000,
         onAssigned: (a): Promise<void> => this.assigned(consumer, a),
         onCrash: (e, willRestart) => this.crashed(consumer, e, willRestart),
+        onHeartbeat: () => this.heartbeat(),
         eachBatch: handler.handle,
       });
       this.consumer = consumer;
@@ -214,6 +221,8 @@ export class Sink implements SinkEngine {
       if (this.roles.has(topic)) ours[topic] = [...partitions].sort((a, b) => a - b);
     }
     this.metrics.assignment = ours;
+    this.lastHeartbeatAt = Date.now();
+    this.kafkaSilent = false;
     this.setStatus({ kind: 'running' });
     this.log.info('partitions assigned', { assignment: ours });
     let stored = new Map<string, bigint>();
@@ -248,6 +257,28 @@ export class Sink implements SinkEngine {
     });
   }
 
+  private heartbeat(): void {
+    this.lastHeartbeatAt = Date.now();
+    if (!this.kafkaSilent) return;
+    this.kafkaSilent = false;
+    if (this.metrics.status.kind === 'error') this.setStatus({ kind: 'running' });
+    this.log.info('Kafka group coordinator reachable again');
+  }
+
+  /**
+   * kafkajs retries a lost broker on its own for a while before it reports a crash; meanwhile the only sign is
+   * silence. A member that has not heartbeated for a few seconds shows that, instead of claiming to run.
+   */
+  private watchKafka(now: number): void {
+    const silentMs = now - this.lastHeartbeatAt;
+    if (this.kafkaSilent || this.metrics.status.kind !== 'running' || this.lastHeartbeatAt === 0) return;
+    if (silentMs < KAFKA_SILENCE_MS) return;
+    this.kafkaSilent = true;
+    const message = `no answer from the Kafka group coordinator for ${Math.round(silentMs / 1000)} s`;
+    this.log.warn(message);
+    this.setStatus({ kind: 'error', message, willRetry: true });
+  }
+
   private setStatus(status: SinkEngineSnapshot['status']): void {
     this.metrics.status = status;
     this.store.touch();
@@ -262,7 +293,8 @@ export class Sink implements SinkEngine {
   private async shutdown(): Promise<void> {
     this.abort.abort();
     if (this.ticker) clearInterval(this.ticker);
-    await this.starting?.catch(() => {});
+    // A start still connecting (a broker that does not answer) gives up at the next retry; do not wait forever.
+    await withTimeout(this.starting, STOP_TIMEOUT_MS);
     await withTimeout(this.consumer?.stop(), STOP_TIMEOUT_MS, () =>
       this.log.warn('leaving the group timed out; the group coordinator will expire this member'),
     );
