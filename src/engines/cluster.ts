@@ -144,6 +144,7 @@ export function createClusterMonitor(
       brokers(() => probeBrokers(admin, configuredBrokers)),
       mysql(() => probeMysql(db)),
     ]);
+    if (stopped) return true;
     snapshot = { zookeeper: z, brokers: b, mysql: m, checkedAt: Date.now() };
     store.touch();
     return z.reachable && !b.error && b.up === b.total && m.reachable;
@@ -151,6 +152,7 @@ export function createClusterMonitor(
 
   let controller: AbortController | undefined;
   let loop: Promise<void> | undefined;
+  let stopped = false;
 
   async function run(signal: AbortSignal): Promise<void> {
     let attempt = 0;
@@ -179,7 +181,9 @@ export function createClusterMonitor(
     async stop() {
       if (!controller || controller.signal.aborted) return;
       controller.abort();
+      // Probes are bounded by their deadline; one stuck past it finishes on its own and publishes nothing.
       await Promise.race([loop, sleep(timeoutMs)]);
+      stopped = true;
       await admin.disconnect().catch(() => {});
       await storage?.close();
       store.dispose();

@@ -93,7 +93,7 @@ export function evaluatePartition(
     const last = window.at(-1)!;
     return {
       status: 'STOP',
-      reason: `no commit for ${seconds(now - last.at)} with ${currentLag} messages behind`,
+      reason: `no commit seen for ${seconds(now - last.at)} with ${currentLag} messages behind`,
     };
   }
   if (lagEverZero(window)) return { status: 'OK', reason: 'lag was zero within the window' };

@@ -58,7 +58,10 @@ export function createLagMonitor(config: Config, options: LagMonitorOptions = {}
   let sampledAt: number | null = null;
   let groups: GroupLagDetail[] = [];
   const store = new ThrottledStore<LagSnapshotDetail>(() => ({ status, sampledAt, groups }));
+  let stopped = false;
   const set = (next: EngineStatus): void => {
+    // A refresh that outlives stop() (stuck in the client's retries) must not overwrite the final state.
+    if (stopped) return;
     status = next;
     store.touch();
   };
@@ -77,6 +80,7 @@ export function createLagMonitor(config: Config, options: LagMonitorOptions = {}
     try {
       await admin.connect();
       const observation = await collector.observe();
+      if (stopped) return;
       groups = tracker.ingest(observation);
       sampledAt = observation.at;
       set({ kind: 'running' });
@@ -123,13 +127,13 @@ export function createLagMonitor(config: Config, options: LagMonitorOptions = {}
     async stop() {
       if (!controller || controller.signal.aborted) return;
       controller.abort();
-      // A refresh stuck in the Kafka client's retries is not worth waiting for: disconnecting ends it.
+      // A refresh stuck in the Kafka client's retries (Kafka down) is not worth waiting for: quitting must not
+      // hang on it. It finds `stopped` set when it returns and publishes nothing.
       await Promise.race([loop, sleep(2000)]);
-      await admin.disconnect().catch(() => {});
-      await loop;
-      status = { kind: 'stopped' };
-      store.touch();
+      set({ kind: 'stopped' });
+      stopped = true;
       store.dispose();
+      await admin.disconnect().catch(() => {});
     },
   };
 }

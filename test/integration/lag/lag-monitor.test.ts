@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import net from 'node:net';
 import { createLagMonitor } from '../../../src/engines/lag/index.ts';
 import type { GroupLagDetail, LagMonitor } from '../../../src/engines/lag/index.ts';
 import { GroupConsumer } from '../../../src/kafka/consumer.ts';
 import { KafkaPublisher } from '../../../src/kafka/producer.ts';
 import { sleep } from '../../../src/util/backoff.ts';
-import { testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
+import { testConfig, testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
 import type { TestKafka } from '../../helpers/services.ts';
 
 /** Messages produced per partition. */
@@ -132,5 +133,29 @@ describe('lag monitor on the real broker', () => {
     expect(stalled.owner).not.toBeNull();
     // The departed group is ours, so it stays first whatever the others' status.
     expect(monitor!.store.getSnapshot().groups[0]!.ours).toBe(true);
+  });
+
+  it('says when Kafka does not answer, keeps retrying, and stops without waiting for it', async () => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as net.AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const down = createLagMonitor(testConfig({ brokers: `127.0.0.1:${port}` }), {
+      topics: [topic],
+      intervalMs: 300,
+    });
+    await down.start();
+    const status = await waitFor(
+      () => {
+        const s = down.store.getSnapshot().status;
+        return s.kind === 'error' ? s : undefined;
+      },
+      { what: 'an error status' },
+    );
+    expect(status.willRetry).toBe(true);
+    expect(status.message).toMatch(/Kafka|connect/i);
+    expect(down.store.getSnapshot().groups).toEqual([]);
+    await down.stop();
+    expect(down.store.getSnapshot().status).toEqual({ kind: 'stopped' });
   });
 });

@@ -62,7 +62,7 @@ describe('evaluatePartition applies them in Burrow order', () => {
   it('STOP: no commit for longer than the window, lag > 0', () => {
     const e = evaluatePartition(window([10, 5], [20, 5], [30, 5]), [40], 10, 40_001);
     expect(e.status).toBe('STOP');
-    expect(e.reason).toMatch(/no commit for 20 s/);
+    expect(e.reason).toMatch(/no commit seen for 20 s/);
   });
 
   it('STOP beats a zero lag inside the window (the window may be old)', () => {
