@@ -125,4 +125,73 @@ describe('sinks in one group share the partitions', () => {
     expect(a.store.getSnapshot().alreadyPresent).toBe(0);
     expect(a.store.getSnapshot().persisted).toBeLessThan(20_000);
   });
+
+  it('a rebalance while a batch is retrying abandons it cleanly; the owner after it resumes exactly', async () => {
+    const topics = await sinkTopics(k, 1);
+    const run = uniqueName('gr').replace(/_/g, '-');
+    const groupId = uniqueName('sink-group-retry');
+    const config = testConfig({ mysqlUrl: db.url });
+    const a = createSink(config, { groupId, topics, batchMaxRows: 100 });
+    sinks.push(a);
+    await a.start();
+    await trickle(k, topics.passages, run, 0, 100);
+    await waitFor(() => a.store.getSnapshot().persisted === 100, { what: '100 passages' });
+
+    // Hold the partition's offset row: the sink's transactions time out on the lock and retry with backoff.
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => (locked = resolve));
+    const holder = db.storage.transaction(async (tx) => {
+      await tx.query(
+        'SELECT next_offset FROM sink_offsets WHERE group_id = ? AND topic = ? AND kafka_partition = 0 FOR UPDATE',
+        [groupId, topics.passages],
+      );
+      locked();
+      await released;
+    });
+    await isLocked;
+    await trickle(k, topics.passages, run, 100, 500);
+    await waitFor(
+      () => {
+        const s = a.store.getSnapshot().status;
+        return s.kind === 'error' && s.willRetry;
+      },
+      { what: 'the sink to retry on the lock', timeoutMs: 30_000 },
+    );
+
+    const b = createSink(config, { groupId, topics, batchMaxRows: 100 });
+    sinks.push(b);
+    await b.start();
+    await waitFor(
+      () => {
+        const owners = [a, b].filter((s) => partitionsOf(s, topics.passages).length > 0);
+        const all = [a, b].flatMap((s) => Object.values(s.store.getSnapshot().assignment).flat());
+        return (
+          owners.length === 1 && all.length === 5 && Object.keys(b.store.getSnapshot().assignment).length > 0
+        );
+      },
+      { what: 'the group to rebalance onto two members', timeoutMs: 60_000 },
+    );
+    release();
+    await holder;
+
+    await waitFor(
+      async () =>
+        (await count(db.storage, 'SELECT COUNT(*) AS n FROM passages WHERE event_id LIKE ?', [
+          `${run}-%`,
+        ])) === 600,
+      { what: '600 passages', timeoutMs: 60_000 },
+    );
+    await waitFor(() => a.store.getSnapshot().persisted + b.store.getSnapshot().persisted === 600, {
+      what: 'snapshots to add up',
+    });
+    const ids = await passageIds(db.storage, `${run}-`);
+    expect(ids.size).toBe(600);
+    expect(a.store.getSnapshot().alreadyPresent + b.store.getSnapshot().alreadyPresent).toBe(0);
+    expect(a.store.getSnapshot().retries).toBeGreaterThan(0);
+    await waitFor(() => [a, b].every((s) => s.store.getSnapshot().status.kind === 'running'), {
+      what: 'both members to be running',
+    });
+  });
 });
