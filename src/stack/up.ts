@@ -12,7 +12,7 @@ import { StackError } from './errors.ts';
 import { ensureJars } from './fetch.ts';
 import { requireJava } from './jvm.ts';
 import { launchBroker, launchZooKeeper } from './launch.ts';
-import type { BrokerCount, Endpoint } from './layout.ts';
+import type { BrokerCount, BrokerEndpoint, Endpoint } from './layout.ts';
 import { address, brokerLabel, stackLayout } from './layout.ts';
 import type { MysqlReady } from './mysql.ts';
 import { ensureMysql, mysqlLabel } from './mysql.ts';
@@ -25,9 +25,13 @@ import { requireFreePort, waitForExpiredRegistrations, waitReady } from './readi
 import type { StackRecord } from './record.ts';
 import { readRecord, writeRecord } from './record.ts';
 import { seconds, stopwatch } from './timing.ts';
+import { sleep } from '../util/backoff.ts';
 import { zookeeperOk } from './zookeeper.ts';
 
 export type { Progress } from './progress.ts';
+
+/** How long a broker start is retried while ZooKeeper still holds its previous registration. */
+const REGISTRATION_RETRY_MS = 30_000;
 
 export interface UpOptions {
   /** From `--brokers N`; defaults to what the state dir was created with, else 1. */
@@ -115,6 +119,12 @@ export async function stackUp(config: Config, options: UpOptions = {}): Promise<
     writeRecord(paths.record, record);
     started.push({ label, pid: proc.pid, stop: () => update(null) });
   };
+  /** Drops a process of this run that has already exited. */
+  const forget = (pid: number): void => {
+    const i = started.findIndex((s) => s.pid === pid);
+    if (i >= 0) started.splice(i, 1)[0]!.stop();
+    writeRecord(paths.record, record);
+  };
 
   // MySQL does not depend on Kafka: prepare it while the JVMs start.
   const mysqlWatch = stopwatch();
@@ -177,41 +187,57 @@ export async function stackUp(config: Config, options: UpOptions = {}): Promise<
       log: fileSize(paths.broker(b.id).log),
       out: fileSize(paths.broker(b.id).out),
     }));
-    const procs = layout.brokers.map((b, i): Started | null => {
-      const pid = brokerPids[i];
-      if (pid) {
-        progress(`broker ${b.id}`, `${address(b)} already running (pid ${pid})`);
-        return null;
-      }
-      const proc = launchBroker(launch, { broker: b, zookeeper: layout.zookeeper, brokerCount });
-      const entry = record.brokers[i]!;
-      remember(`broker ${b.id}`, proc, (p) => {
-        entry.pid = p;
-        entry.startedAt = p ? new Date().toISOString() : null;
-      });
-      progress(`broker ${b.id}`, `${address(b)} starting (pid ${proc.pid}) …`);
-      return proc;
-    });
     const ids = layout.brokers.map((b) => b.id);
-    await Promise.all(
-      layout.brokers.map(async (b, i) => {
-        const proc = procs[i] ?? null;
-        await waitReady({
-          label: brokerLabel(b),
-          what: `register and answer metadata listing broker${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`,
-          proc,
-          pid: proc?.pid ?? brokerPids[i]!,
-          logFrom: proc ? brokerLogFrom[i]! : { log: 0, out: 0 },
-          logFile: paths.broker(b.id).log,
-          outFile: paths.broker(b.id).out,
-          timeoutMs: options.brokerTimeoutMs ?? 60_000,
-          probe: async () =>
-            (await portOpen(b.host, b.port, 500)) &&
-            allRegistered(await brokerMetadata(config.kafka, b, 3000), ids),
-        });
-        if (proc) progress(`broker ${b.id}`, `${address(b)} ready (${seconds(brokerWatch())})`);
-      }),
-    );
+    const startBroker = async (b: BrokerEndpoint, i: number): Promise<void> => {
+      const running = brokerPids[i];
+      if (running) {
+        progress(`broker ${b.id}`, `${address(b)} already running (pid ${running})`);
+      }
+      const files = paths.broker(b.id);
+      const deadline = Date.now() + REGISTRATION_RETRY_MS;
+      for (;;) {
+        let proc: Started | null = null;
+        if (!running) {
+          proc = launchBroker(launch, { broker: b, zookeeper: layout.zookeeper, brokerCount });
+          const entry = record.brokers[i]!;
+          remember(`broker ${b.id}`, proc, (p) => {
+            entry.pid = p;
+            entry.startedAt = p ? new Date().toISOString() : null;
+          });
+          progress(`broker ${b.id}`, `${address(b)} starting (pid ${proc.pid}) …`);
+        }
+        try {
+          await waitReady({
+            label: brokerLabel(b),
+            what: `register and answer metadata listing broker${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`,
+            proc,
+            pid: proc?.pid ?? running!,
+            logFrom: proc ? brokerLogFrom[i]! : { log: 0, out: 0 },
+            logFile: files.log,
+            outFile: files.out,
+            timeoutMs: options.brokerTimeoutMs ?? 60_000,
+            probe: async () =>
+              (await portOpen(b.host, b.port, 500)) &&
+              allRegistered(await brokerMetadata(config.kafka, b, 3000), ids),
+          });
+          if (proc) progress(`broker ${b.id}`, `${address(b)} ready (${seconds(brokerWatch())})`);
+          return;
+        } catch (e) {
+          // A ZooKeeper without `dump` (started by an older tollstream, or not ours) cannot tell us that a
+          // killed broker's registration is still there; the new broker then exits with NodeExistsException.
+          const stale =
+            proc?.exitReason() &&
+            e instanceof StackError &&
+            e.logTail.some((l) => l.includes('NodeExistsException'));
+          if (!stale || Date.now() > deadline) throw e;
+          forget(proc!.pid);
+          brokerLogFrom[i] = { log: fileSize(files.log), out: fileSize(files.out) };
+          progress(`broker ${b.id}`, `${address(b)} still registered from its previous run; retrying …`);
+          await sleep(1000);
+        }
+      }
+    };
+    await Promise.all(layout.brokers.map(startBroker));
 
     const mysqlOutcome = await mysqlTask;
     if (!mysqlOutcome.ok) throw mysqlOutcome.error;
@@ -239,7 +265,8 @@ export async function stackUp(config: Config, options: UpOptions = {}): Promise<
       );
       // Brokers before ZooKeeper, as `down` does.
       for (const s of [...started].reverse()) {
-        await stopProcess(s.pid, { graceMs: 10_000 });
+        // A process that died during start-up may have left its PID to someone else: signal only our own.
+        if (isOurProcess(s.pid, marker)) await stopProcess(s.pid, { graceMs: 10_000 });
         s.stop();
       }
       if (record.brokers.every((b) => b.pid === null) && record.zookeeper.pid === null)
