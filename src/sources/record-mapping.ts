@@ -1,0 +1,248 @@
+/**
+ * Declarative mapping from a user's record (a CSV row, an NDJSON line, an item of a JSON API) to a passage and,
+ * when an amount is mapped, its payment. Shared by the file and HTTP sources. A record either maps completely
+ * and passes the same validation the sink applies, or is rejected with a reason: never sent half-parsed.
+ *
+ * Plaza ids. Numeric values 1..65535 are used as they are. Anything else (the FASTag data says "A-101") goes
+ * through `plazaMap` when it names the value, and otherwise to a stable hash: 40000 + FNV-1a(value) mod 25536,
+ * the same id on every run and machine. Hashes can collide; a second name landing on an id already taken is
+ * rejected with a message asking for a plazaMap entry, so two plazas are never merged silently.
+ */
+import type { Passage, Payment, PaymentMethod, Plaza, TollEvent } from '../domain/types.ts';
+import { PAYMENT_METHODS } from '../domain/types.ts';
+import { validatePassageObject, validatePaymentObject } from '../domain/validate.ts';
+import type { OptionBag } from './options.ts';
+import { hash32 } from './random.ts';
+import { isoUtc } from './iso-time.ts';
+import { compileTimestampFormats, type TimestampParser } from './timestamp-format.ts';
+
+export const HASHED_PLAZA_BASE = 40_000;
+const HASHED_PLAZA_SLOTS = 65_536 - HASHED_PLAZA_BASE;
+
+/** The mapping keys, for help texts and for OptionBag.rejectUnknown. */
+export const MAPPING_KEYS = [
+  'id',
+  'idPrefix',
+  'plaza',
+  'plazaMap',
+  'vehicle',
+  'type',
+  'typeMap',
+  'defaultType',
+  'time',
+  'timeFormat',
+  'lane',
+  'axles',
+  'amount',
+  'amountUnit',
+  'currency',
+  'method',
+  'methodMap',
+  'defaultMethod',
+  'lanes',
+] as const;
+
+export interface RecordMapping {
+  plaza: string;
+  vehicle: string;
+  time: string;
+  timeFormat: string;
+  type?: string;
+  id?: string;
+  lane?: string;
+  axles?: string;
+  amount?: string;
+  method?: string;
+  /** Prefix of ids taken from the `id` field, keeping them apart from other sources' ids. */
+  idPrefix: string;
+  defaultType: string;
+  defaultMethod: PaymentMethod;
+  amountUnit: 'units' | 'cents';
+  currency: string;
+  typeMap: Record<string, string>;
+  methodMap: Record<string, PaymentMethod>;
+  plazaMap: Record<string, number>;
+  /** Lanes of the plaza records this source publishes (its data names none). */
+  lanes: number;
+}
+
+const normalizeType = (text: string): string => text.trim().toLowerCase().replace(/\s+/g, '-');
+
+/** Reads the mapping keys of a file or HTTP spec. `plaza`, `vehicle` and `time` are required. */
+export function parseRecordMapping(bag: OptionBag, defaultIdPrefix: string): RecordMapping {
+  const required = (key: string): string => bag.string(key) ?? bag.fail(`the mapping needs ${key}=<field>`);
+  const mapping: RecordMapping = {
+    plaza: required('plaza'),
+    vehicle: required('vehicle'),
+    time: required('time'),
+    timeFormat: bag.string('timeFormat', 'iso'),
+    idPrefix: bag.string('idPrefix') ?? (bag.has('id') ? defaultIdPrefix : ''),
+    defaultType: normalizeType(bag.string('defaultType', 'car')),
+    defaultMethod: bag.oneOf('defaultMethod', PAYMENT_METHODS, 'e-tag'),
+    amountUnit: bag.oneOf('amountUnit', ['units', 'cents'] as const, 'units'),
+    currency: bag.string('currency', 'USD'),
+    typeMap: {},
+    methodMap: {},
+    plazaMap: {},
+    lanes: bag.int('lanes', 4, 1, 64),
+  };
+  for (const key of ['type', 'id', 'lane', 'axles', 'amount', 'method'] as const) {
+    const v = bag.string(key);
+    if (v !== undefined) mapping[key] = v;
+  }
+  if (!/^[A-Z]{3}$/.test(mapping.currency))
+    bag.fail(`currency "${mapping.currency}" is not a 3-letter code like USD`);
+  if (!/^[a-z][a-z0-9-]{0,15}$/.test(mapping.defaultType))
+    bag.fail(`defaultType "${mapping.defaultType}" is not a vehicle type`);
+  for (const [k, v] of Object.entries(bag.dict('typeMap') ?? {})) {
+    const type = normalizeType(v);
+    if (!/^[a-z][a-z0-9-]{0,15}$/.test(type))
+      bag.fail(`typeMap maps "${k}" to "${v}", which is not a vehicle type`);
+    mapping.typeMap[normalizeType(k)] = type;
+  }
+  for (const [k, v] of Object.entries(bag.dict('methodMap') ?? {})) {
+    if (!(PAYMENT_METHODS as readonly string[]).includes(v)) {
+      bag.fail(`methodMap maps "${k}" to "${v}", expected one of ${PAYMENT_METHODS.join(', ')}`);
+    }
+    mapping.methodMap[k.trim().toLowerCase()] = v as PaymentMethod;
+  }
+  for (const [k, v] of Object.entries(bag.dict('plazaMap') ?? {})) {
+    const id = Number(v);
+    if (!Number.isInteger(id) || id < 1 || id > 65535)
+      bag.fail(`plazaMap maps "${k}" to "${v}", expected an id in 1..65535`);
+    mapping.plazaMap[k] = id;
+  }
+  try {
+    compileTimestampFormats(mapping.timeFormat, 'UTC');
+  } catch (e) {
+    bag.fail((e as Error).message);
+  }
+  return mapping;
+}
+
+/** The fields a mapping reads, so a source can check them against a header before it starts. */
+export function mappedFields(m: RecordMapping): string[] {
+  return [m.plaza, m.vehicle, m.time, m.type, m.id, m.lane, m.axles, m.amount, m.method].filter(
+    (f): f is string => f !== undefined,
+  );
+}
+
+/** Raw text of a field of the current record; undefined when the record has no such field. */
+export type FieldReader = (field: string) => string | undefined;
+
+export class RecordMapper {
+  private readonly parseTime: TimestampParser;
+  /** Plaza id to the text it came from, to publish plaza records and to catch hash collisions. */
+  private readonly plazaNames = new Map<number, string>();
+
+  constructor(
+    private readonly mapping: RecordMapping,
+    tz: string,
+    private readonly source: string,
+  ) {
+    this.parseTime = compileTimestampFormats(mapping.timeFormat, tz);
+  }
+
+  /** A validated event, or the reason the record cannot become one. */
+  map(get: FieldReader, fallbackId: string, now = Date.now()): TollEvent | string {
+    const m = this.mapping;
+    const field = (name: string): string | undefined => get(name)?.trim();
+    const required = (name: string): string => {
+      const v = field(name);
+      if (v === undefined) throw new Error(`no field "${name}"`);
+      if (v === '') throw new Error(`field "${name}" is empty`);
+      return v;
+    };
+    try {
+      const plazaId = this.plazaId(required(m.plaza));
+      const vehicleId = required(m.vehicle);
+      const timeText = required(m.time);
+      const ms = this.parseTime(timeText);
+      if (Number.isNaN(ms)) throw new Error(`time "${timeText}" matches none of the formats ${m.timeFormat}`);
+      const typeText = m.type === undefined ? '' : (field(m.type) ?? '');
+      const type =
+        typeText === '' ? m.defaultType : (m.typeMap[normalizeType(typeText)] ?? normalizeType(typeText));
+      const eventId = m.id === undefined ? fallbackId : `${m.idPrefix}${required(m.id)}`;
+      const passage: Passage = {
+        v: 1,
+        eventId,
+        plazaId,
+        vehicleId,
+        vehicleType: type,
+        passedAt: isoUtc(ms),
+        source: this.source,
+      };
+      for (const key of ['lane', 'axles'] as const) {
+        const name = m[key];
+        const text = name === undefined ? '' : (field(name) ?? '');
+        if (text === '') continue;
+        if (!/^\d{1,3}$/.test(text)) throw new Error(`${key} "${text}" is not a whole number`);
+        passage[key] = Number(text);
+      }
+      validatePassageObject({ ...passage }, now);
+      const event: TollEvent = { passage };
+      if (m.amount !== undefined) event.payment = this.payment(field, passage, now);
+      return event;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  /** One record per plaza id seen so far. */
+  plazas(): Plaza[] {
+    return [...this.plazaNames]
+      .sort(([a], [b]) => a - b)
+      .map(([plazaId, text]) => ({
+        v: 1,
+        plazaId,
+        code: text.slice(0, 32),
+        name: `Plaza ${text}`.slice(0, 128),
+        lanes: this.mapping.lanes,
+      }));
+  }
+
+  private plazaId(text: string): number {
+    const mapped = this.mapping.plazaMap[text];
+    const numeric = /^\d{1,5}$/.test(text) && +text >= 1 && +text <= 65535 ? +text : undefined;
+    const id = mapped ?? numeric ?? HASHED_PLAZA_BASE + (hash32(text) % HASHED_PLAZA_SLOTS);
+    const taken = this.plazaNames.get(id);
+    if (taken === undefined) this.plazaNames.set(id, text);
+    else if (taken !== text && mapped === undefined) {
+      throw new Error(
+        `plaza "${text}" maps to id ${id}, already used by plaza "${taken}"; give it its own id with plazaMap`,
+      );
+    }
+    return id;
+  }
+
+  private payment(field: (name: string) => string | undefined, passage: Passage, now: number): Payment {
+    const m = this.mapping;
+    const text = (field(m.amount!) ?? '').replace(/,/g, '');
+    if (!/^\d+(\.\d+)?$/.test(text)) throw new Error(`amount "${field(m.amount!) ?? ''}" is not a number`);
+    const methodText = m.method === undefined ? '' : (field(m.method) ?? '').toLowerCase();
+    const method =
+      methodText === ''
+        ? m.defaultMethod
+        : (m.methodMap[methodText] ??
+          ((PAYMENT_METHODS as readonly string[]).includes(methodText)
+            ? (methodText as PaymentMethod)
+            : undefined));
+    if (!method)
+      throw new Error(
+        `payment method "${methodText}" is not one of ${PAYMENT_METHODS.join(', ')}; map it with methodMap`,
+      );
+    const { eventId, plazaId, passedAt } = passage;
+    const payment: Payment = {
+      v: 1,
+      paymentId: `pay-${eventId}`,
+      eventId,
+      plazaId,
+      method,
+      amountCents: m.amountUnit === 'cents' ? Math.round(Number(text)) : Math.round(Number(text) * 100),
+      currency: m.currency,
+      paidAt: passedAt,
+    };
+    validatePaymentObject({ ...payment }, now);
+    return payment;
+  }
+}
