@@ -57,15 +57,15 @@ function clusterLine(c: ClusterSnapshot, uptimeMs: number, wide: boolean): Cell[
     c.brokers.total > 0 || c.checkedAt !== null
       ? `${c.brokers.up}/${c.brokers.total}${wide ? ' up' : ''}${c.brokers.controller === null ? '' : `, ${wide ? 'controller' : 'ctrl'} ${c.brokers.controller}`}`
       : '';
-  const version = c.mysql.version ?? '';
+  // "10.11.19-MariaDB-0+deb12u1": the distribution's build suffix says nothing a person needs here.
+  const version = (c.mysql.version ?? '').replace(/-\d+\+[^-]*$/, '');
   const myDetail = c.mysql.reachable
     ? wide
       ? version
       : (version.split('-')[0] ?? '')
     : (c.mysql.error ?? '');
   const cells: Cell[] = [
-    { text: 'tollstream', bold: true, tone: 'accent' },
-    SEP,
+    ...(wide ? [{ text: 'tollstream', bold: true, tone: 'accent' as const }, SEP] : []),
     { text: wide ? 'ZooKeeper ' : 'ZK ' },
     { text: zk.text, tone: zk.tone, bold: true },
     { text: zkDetail ? ` ${zkDetail}` : '' },

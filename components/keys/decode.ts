@@ -68,11 +68,13 @@ function fromTable(v: NamedKey | number | undefined, raw: string): KeyPress {
   return typeof v === 'number' ? { kind: 'fn', n: v } : { kind: 'named', name: v };
 }
 
+const ESCAPE: KeyPress = { kind: 'named', name: 'escape' };
+
 function decodeEscape(seq: string): KeyPress {
   let i = 0;
   while (seq[i] === '\x1b') i++;
   const body = seq.slice(i);
-  if (body === '') return { kind: 'named', name: 'escape' };
+  if (body === '') return ESCAPE;
   // Linux console F1..F5: ESC [ [ A..E
   const linux = /^\[\[([A-E])$/.exec(body);
   if (linux) return { kind: 'fn', n: linux[1]!.charCodeAt(0) - 64 };
@@ -99,6 +101,8 @@ function decodeChar(ch: string): KeyPress {
 
 /** One Ink input event -> the key presses it holds (several when text arrived in one chunk). */
 export function decodeInput(raw: string): KeyPress[] {
+  // Esc pressed twice quickly arrives as one event; it is two presses, not Meta-Esc.
+  if (raw === '\x1b\x1b') return [ESCAPE, ESCAPE];
   if (raw.startsWith('\x1b')) return [decodeEscape(raw)];
   const out: KeyPress[] = [];
   // "\r\n" from a paste is one line break, not two.

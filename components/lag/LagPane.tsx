@@ -26,7 +26,7 @@ const COLUMNS: Column<Key>[] = [
   { key: 'lag', title: 'lag', width: 7, align: 'right', priority: 0 },
   { key: 'timeLag', title: 'time lag', width: 8, align: 'right', priority: 2 },
   { key: 'trend', title: 'tr', width: 2, priority: 3 },
-  { key: 'status', title: 'status', width: 6, priority: 0 },
+  { key: 'status', title: 'status', width: 7, priority: 0 },
   { key: 'eta', title: 'ETA', width: 7, align: 'right', priority: 2 },
 ];
 
@@ -52,9 +52,17 @@ function offset(value: string | null): string {
   return Number.isFinite(n) && n >= 1e7 ? formatCompact(n) : value;
 }
 
-function partitionCells(p: PartitionLag): Record<Key, Cell> {
+/** "  toll.passages[3]", cut in the topic rather than losing the partition number. */
+export function partitionLabel(topic: string, partition: number, width: number): string {
+  const suffix = `[${partition}]`;
+  const room = width - 2 - suffix.length;
+  const name = topic.length > room ? `${topic.slice(0, Math.max(1, room - 1))}…` : topic;
+  return `  ${name}${suffix}`;
+}
+
+function partitionCells(p: PartitionLag, labelWidth: number): Record<Key, Cell> {
   return {
-    partition: { text: `  ${p.topic}[${p.partition}]` },
+    partition: { text: partitionLabel(p.topic, p.partition, labelWidth) },
     hw: { text: offset(p.highWatermark) },
     committed: { text: offset(p.committed), ...(p.committed === null ? { tone: 'muted' as const } : {}) },
     lag: { text: p.lag === null ? DASH : formatCount(p.lag) },
@@ -65,17 +73,21 @@ function partitionCells(p: PartitionLag): Record<Key, Cell> {
   };
 }
 
+/** "▸ OK tollstream-sink (ours) · Stable · 1 member · lag 1,234 ▁▂▅": the status first, so it never gets cut. */
 function groupCells(g: GroupLag, width: number): Cell[] {
-  const head = `${g.groupId}${g.ours ? ' (ours)' : ''}`;
-  const meta = ` ${g.state} · ${g.members} member${g.members === 1 ? '' : 's'} · lag ${g.totalLag === null ? DASH : formatCount(g.totalLag)} `;
   const status = g.status;
-  const used = 2 + head.length + meta.length + status.length + 1;
-  const sparkWidth = Math.max(0, Math.min(30, width - used));
+  const meta = ` · ${g.state} · ${g.members} member${g.members === 1 ? '' : 's'} · lag ${g.totalLag === null ? DASH : formatCount(g.totalLag)}`;
+  const ours = g.ours ? ' (ours)' : '';
+  const fixed = 2 + status.length + 1 + ours.length + meta.length;
+  const idRoom = Math.max(8, width - fixed);
+  const id = g.groupId.length > idRoom ? `${g.groupId.slice(0, idRoom - 1)}…` : g.groupId;
+  const sparkWidth = Math.max(0, Math.min(30, width - fixed - id.length - 1));
   return [
     { text: '▸ ' },
-    { text: head, bold: true, ...(g.ours ? { tone: 'accent' as const } : {}) },
-    { text: meta },
     { text: status, tone: lagStatusTone(status), bold: true },
+    { text: ' ' },
+    { text: `${id}${ours}`, bold: true, ...(g.ours ? { tone: 'accent' as const } : {}) },
+    { text: meta },
     { text: sparkWidth > 3 ? ` ${sparkline(g.history, sparkWidth - 1)}` : '' },
   ];
 }
@@ -95,7 +107,8 @@ function LineView({
   width: number;
 }): ReactNode {
   if (line.kind === 'group') return <Segments cells={groupCells(line.group, width)} />;
-  return <Segments cells={rowSegments(columns, partitionCells(line.partition))} />;
+  const labelWidth = columns.find((c) => c.key === 'partition')?.width ?? 18;
+  return <Segments cells={rowSegments(columns, partitionCells(line.partition, labelWidth))} />;
 }
 
 function LagBody({

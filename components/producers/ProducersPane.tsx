@@ -107,7 +107,8 @@ export function ProducersBody({
 }): ReactNode {
   const columns = useMemo(() => fitColumns(COLUMNS, width), [width]);
   const list = snapshot.producers;
-  const footerRows = state.adding ? 2 : 1;
+  // In a cramped pane the rows matter more than the hint line; the add input always shows.
+  const footerRows = state.adding ? 2 : rows >= 4 || list.length === 0 ? 1 : 0;
   const visible = Math.max(0, rows - 1 - footerRows);
   const selectedIndex = Math.min(state.selected, Math.max(0, list.length - 1));
   const start = windowStart(selectedIndex, visible, list.length);
@@ -129,7 +130,7 @@ export function ProducersBody({
         ))
       )}
       <Box flexGrow={1} />
-      <FooterLine state={state} selected={list[selectedIndex]} />
+      {footerRows > 0 ? <FooterLine state={state} selected={list[selectedIndex]} /> : null}
     </Box>
   );
 }

@@ -85,7 +85,8 @@ export const VehiclesPane = memo(function VehiclesPane({
   const live = useStore(store ?? NO_SINK).recent;
   const source = state.frozen ?? (store ? live : EMPTY);
   const rows = panelBodyRows(height);
-  const visible = Math.max(0, rows - 2);
+  const footerRows = rows >= 4 || state.editing !== null ? 1 : 0;
+  const visible = Math.max(0, rows - 1 - footerRows);
   const filter = activeFilter(state);
   const columns = useMemo(() => fitColumns(COLUMNS, panelBodyWidth(width)), [width]);
   const shown = useMemo(() => newestMatching(source, filter, visible), [source, filter, visible]);
@@ -98,7 +99,7 @@ export const VehiclesPane = memo(function VehiclesPane({
         </Text>
         {!store ? (
           <Text dimColor>this process runs no sink (--role producer)</Text>
-        ) : shown.length === 0 ? (
+        ) : shown.length === 0 && visible > 0 ? (
           <Text dimColor>
             {filter ? `no recent passage matches "${filter}"` : 'waiting for persisted passages…'}
           </Text>
@@ -106,7 +107,7 @@ export const VehiclesPane = memo(function VehiclesPane({
           shown.map((p) => <Segments key={p.eventId} cells={rowSegments(columns, passageCells(p, tz))} />)
         )}
         <Box flexGrow={1} />
-        <FooterLine state={state} shown={shown.length} />
+        {footerRows > 0 ? <FooterLine state={state} shown={shown.length} /> : null}
       </Box>
     </Panel>
   );

@@ -53,6 +53,10 @@ describe('decodeInput', () => {
     expect(decodeInput('\x1b[1;2P')).toEqual([{ kind: 'fn', n: 1 }]);
   });
 
+  test('Esc twice in one chunk is two presses', () => {
+    expect(decodeInput('\x1b\x1b').map(keyLabel)).toEqual(['escape', 'escape']);
+  });
+
   test('anything else is reported as unknown, not guessed', () => {
     expect(decodeInput('\x1b[99~')[0]!.kind).toBe('unknown');
   });

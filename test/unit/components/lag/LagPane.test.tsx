@@ -53,10 +53,18 @@ describe('LagPane', () => {
     expect(frame).toMatch(/high wm\s+committed\s+lag\s+time lag\s+tr\s+status\s+ETA/);
     expect(frame).toMatch(/toll\.passages\[0\]\s+5000\s+4900\s+100\s+1\.5s\s+↓\s+OK\s+2\.0s/);
     expect(frame).toMatch(/toll\.passages\[1\]\s+1500\s+—\s+1,500\s+1m05s\s+↑\s+STOP\s+—/);
-    expect(frame).toMatch(/▸ tollstream-sink \(ours\) Stable · 1 member · lag 1,600 STOP/);
-    expect(frame).toMatch(/▸ analytics Stable · 2 members .* STALL/);
+    expect(frame).toMatch(/▸ STOP tollstream-sink \(ours\) · Stable · 1 member · lag 1,600/);
+    expect(frame).toMatch(/▸ STALL analytics · Stable · 2 members/);
     // Ours comes first even though the other group is the only one stalled.
     expect(frame.indexOf('tollstream-sink')).toBeLessThan(frame.indexOf('analytics'));
+    r.unmount();
+  });
+
+  test('a long topic name is cut, never the partition number', async () => {
+    const store = fakeStore(lag([groupLag({ partitions: [partitionLag({ topic: 'ui.passages_mww8y38k_c6e1f2', partition: 2 })] })]));
+    const r = renderAt(<LagPane store={store} state={initialLagState} focused={false} width={70} height={6} />, 100);
+    await tick();
+    expect(r.lastFrame()).toMatch(/ {2}ui\.passages_\w+…\[2\]\s+1200/);
     r.unmount();
   });
 
