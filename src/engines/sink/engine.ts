@@ -57,10 +57,10 @@ const STOP_TIMEOUT_MS = 20_000;
 const DEFAULT_CONCURRENCY = 6;
 // kafkajs heartbeats every second while a member is healthy, busy or idle.
 const KAFKA_SILENCE_MS = 5000;
-// Compressed bytes per fetch: JSON passages gzip 5-15:1, so 512 KiB holds some 10,000-40,000 passages, and
-// a whole fetch stays well inside the memory budget while keeping transactions large.
-const FETCH_BYTES_PER_PARTITION = 512 * 1024;
-const FETCH_BYTES = 4 * 1024 * 1024;
+// Compressed bytes per fetch. JSON passages gzip 5-15:1, so 256 KiB per partition still holds some 10,000
+// passages (large transactions), while a whole fetch decoded stays a few tens of MB.
+const FETCH_BYTES_PER_PARTITION = 256 * 1024;
+const FETCH_BYTES = 2 * 1024 * 1024;
 
 export class Sink implements SinkEngine {
   readonly store: ThrottledStore<SinkEngineSnapshot>;

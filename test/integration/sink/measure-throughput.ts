@@ -1,12 +1,15 @@
 /**
  * Measures the sink alone: pre-produces N passages to a fresh 6-partition topic, then times a sink draining them
- * into a fresh database. Prints figures; asserts nothing about speed.
+ * into a fresh database. Prints figures (wall rate, this process's CPU per passage, the box's load, RSS);
+ * asserts nothing about speed.
  *
  *   TOLLSTREAM_KAFKA_BROKERS=127.0.0.1:39092 node --import tsx test/integration/sink/measure-throughput.ts [N] [concurrency] [batchMaxRows]
  */
+import { loadavg } from 'node:os';
 import { createSink } from '../../../src/engines/sink/index.ts';
+import { KafkaPublisher } from '../../../src/kafka/producer.ts';
 import { freshDatabase, testConfig, testKafka, uniqueName } from '../../helpers/services.ts';
-import { count, keyed, passage, publish, sinkTopics } from './fixtures.ts';
+import { count, keyed, passage, sinkTopics } from './fixtures.ts';
 
 const total = Number(process.argv[2] ?? 200_000);
 const concurrency = Number(process.argv[3] ?? 6);
@@ -17,16 +20,15 @@ const db = await freshDatabase('tollstream_m');
 try {
   const topics = await sinkTopics(k, 6);
   const run = uniqueName('m').replace(/_/g, '-');
+  const publisher = new KafkaPublisher(k.kafka);
+  await publisher.connect();
   const producedAt = Date.now();
-  for (let i = 0; i < total; i += 50_000) {
-    const batch = Array.from({ length: Math.min(50_000, total - i) }, (_, j) => passage(run, i + j));
-    await publish(
-      k,
-      topics.passages,
-      batch.map((p) => keyed(p.plazaId, p)),
-    );
+  for (let i = 0; i < total; i += 5000) {
+    const batch = Array.from({ length: Math.min(5000, total - i) }, (_, j) => passage(run, i + j));
+    await publisher.send([{ topic: topics.passages, messages: batch.map((p) => keyed(p.plazaId, p)) }]);
   }
   const produceMs = Date.now() - producedAt;
+  await publisher.disconnect();
 
   const sink = createSink(testConfig({ mysqlUrl: db.url }), {
     groupId: uniqueName('sink-measure'),
@@ -34,20 +36,22 @@ try {
     concurrency,
     batchMaxRows,
   });
-  let peakRss = 0;
+  const rssBefore = process.memoryUsage().rss;
+  let peakRss = rssBefore;
+  const cpuBefore = process.cpuUsage();
+  const loadBefore = loadavg()[0]!;
   const started = Date.now();
   await sink.start();
-  let firstAt = 0;
   while (sink.store.getSnapshot().persisted < total) {
     await new Promise((r) => setTimeout(r, 50));
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    if (!firstAt && sink.store.getSnapshot().persisted > 0) firstAt = Date.now();
   }
-  const doneAt = Date.now();
+  const seconds = (Date.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   const snap = sink.store.getSnapshot();
   await sink.stop();
   const rows = await count(db.storage, 'SELECT COUNT(*) AS n FROM passages');
-  const seconds = (doneAt - started) / 1000;
+  const mb = (b: number): number => Math.round(b / 1048576);
   process.stdout.write(
     `${JSON.stringify(
       {
@@ -58,10 +62,10 @@ try {
         producedPerSec: Math.round(total / (produceMs / 1000)),
         sinkSeconds: seconds,
         persistedPerSec: Math.round(total / seconds),
-        persistedPerSecAfterFirstCommit: Math.round(total / ((doneAt - firstAt) / 1000)),
+        sinkCpuMicrosPerPassage: Math.round(((cpu.user + cpu.system) / total) * 10) / 10,
+        loadAverage1m: { before: loadBefore, after: loadavg()[0] },
         lastBatch: snap.lastBatch,
-        latency: snap.latency,
-        peakRssMb: Math.round(peakRss / 1048576),
+        rssMb: { beforeSink: mb(rssBefore), peakDuringSink: mb(peakRss) },
         retries: snap.retries,
       },
       null,
