@@ -255,8 +255,11 @@ export class BatchHandler {
     for (const r of records) {
       if (r.kind === 'passage') {
         passages.push(r.passage);
-        m.latency.record(at - r.producedAtMs);
-        m.recentLatency.record(at - r.producedAtMs, at);
+        // Records from pre-0.10 producers carry no timestamp (-1): no latency to measure.
+        if (r.producedAtMs > 0) {
+          m.latency.record(at - r.producedAtMs);
+          m.recentLatency.record(at - r.producedAtMs, at);
+        }
         perPlaza.set(r.passage.plazaId, (perPlaza.get(r.passage.plazaId) ?? 0) + 1);
       } else if (r.kind === 'payment') {
         payments.push(r.payment);
