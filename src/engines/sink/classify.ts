@@ -70,11 +70,26 @@ function validateShaped(
   try {
     switch (role) {
       case 'passages':
-        return { ...at, kind: 'passage', passage: validatePassageObject(obj, now) };
+        return {
+          kind: 'passage',
+          offset: at.offset,
+          producedAtMs: at.producedAtMs,
+          passage: validatePassageObject(obj, now),
+        };
       case 'payments':
-        return { ...at, kind: 'payment', payment: validatePaymentObject(obj, now) };
+        return {
+          kind: 'payment',
+          offset: at.offset,
+          producedAtMs: at.producedAtMs,
+          payment: validatePaymentObject(obj, now),
+        };
       case 'plazas':
-        return { ...at, kind: 'plaza', plaza: validatePlazaObject(obj) };
+        return {
+          kind: 'plaza',
+          offset: at.offset,
+          producedAtMs: at.producedAtMs,
+          plaza: validatePlazaObject(obj),
+        };
       default: {
         const never: never = role;
         throw new Error(`unknown topic role ${String(never)}`);
@@ -108,13 +123,19 @@ export function classify(role: SinkTopicRole, message: ConsumedMessage, ctx: Cla
 
 function classifyOrThrow(role: SinkTopicRole, message: ConsumedMessage, ctx: ClassifyContext): SinkRecord {
   const { value, offset } = message;
+  // Literal records (no spreads): one shape per kind keeps this per-message path monomorphic and cheap.
   const at: Located = { offset, producedAtMs: Number(message.timestamp) };
   switch (role) {
     case 'legacy': {
       if (value === null)
         throw new InvalidMessage('bad-legacy-line', 'message has no value (expected a legacy line)');
       const where = { topic: ctx.topic, partition: ctx.partition, offset };
-      return { ...at, kind: 'passage', passage: parseLegacyLine(value, where, ctx.tz, ctx.now) };
+      return {
+        kind: 'passage',
+        offset,
+        producedAtMs: at.producedAtMs,
+        passage: parseLegacyLine(value, where, ctx.tz, ctx.now),
+      };
     }
     case 'plazas': {
       if (value === null) {
@@ -125,7 +146,7 @@ function classifyOrThrow(role: SinkTopicRole, message: ConsumedMessage, ctx: Cla
             'tombstone without a plaza id key (expected a decimal plaza id)',
           );
         }
-        return { ...at, kind: 'plaza-deleted', plazaId };
+        return { kind: 'plaza-deleted', offset, producedAtMs: at.producedAtMs, plazaId };
       }
       return validateShaped(role, decodeJsonObject(value), ctx.now, at);
     }
