@@ -3,6 +3,7 @@
  * readiness probe — a broker counts as ready when it answers a metadata request itself and that answer lists
  * every broker of the stack.
  */
+import net from 'node:net';
 import type { Config } from '../config/config.ts';
 import { KafkaAdmin } from '../kafka/admin.ts';
 import type { ClusterInfo } from '../kafka/admin.ts';
@@ -52,6 +53,40 @@ export function brokerProperties({ broker, zookeeper, dataDir, brokerCount }: Br
     },
     'Written by `tollstream stack up`; regenerated on every start.',
   );
+}
+
+/**
+ * True when the broker answers an ApiVersions request (v0, raw over TCP). A broker binds its port before it
+ * processes requests; probing with this first keeps the Kafka client away from that window, where its
+ * connection attempt would hang and, once abandoned, could be left open.
+ */
+export function brokerAnswers({ host, port }: Endpoint, timeoutMs = 1000): Promise<boolean> {
+  const correlationId = 0x7011;
+  const clientId = Buffer.from('tollstream-stack-probe');
+  const body = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
+  body.writeInt16BE(18, 0); // ApiVersions
+  body.writeInt16BE(0, 2); // version 0
+  body.writeInt32BE(correlationId, 4);
+  body.writeInt16BE(clientId.length, 8);
+  clientId.copy(body, 10);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(body.length);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    let received = Buffer.alloc(0);
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => socket.write(Buffer.concat([size, body])));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length >= 8) done(received.readInt32BE(4) === correlationId);
+    });
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+  });
 }
 
 /**

@@ -9,7 +9,7 @@ import type { ClusterInfo, TopicSpec } from '../kafka/admin.ts';
 import { createKafka } from '../kafka/client.ts';
 import { Storage, escapeId } from '../storage/db.ts';
 import { schemaFileVersion } from '../storage/schema.ts';
-import { brokerMetadata } from './broker.ts';
+import { brokerAnswers, brokerMetadata } from './broker.ts';
 import type { BrokerCount, Endpoint } from './layout.ts';
 import { address, parseEndpoint } from './layout.ts';
 import { mysqlLabel } from './mysql.ts';
@@ -167,6 +167,8 @@ async function probeBroker(config: Config, endpoint: Endpoint, timeoutMs: number
   if (!(await portOpen(endpoint.host, endpoint.port, Math.min(1000, timeoutMs)))) {
     return { cluster: null, error: 'not listening' };
   }
+  if (!(await brokerAnswers(endpoint, timeoutMs)))
+    return { cluster: null, error: 'listening but not answering requests' };
   try {
     const watch = stopwatch();
     const cluster = await brokerMetadata(config.kafka, endpoint, timeoutMs);

@@ -6,7 +6,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import type { TopicSpec } from '../kafka/admin.ts';
-import { allRegistered, brokerMetadata } from './broker.ts';
+import { allRegistered, brokerAnswers, brokerMetadata } from './broker.ts';
 import { describePlan, ensureStackTopics } from './ensure-topics.ts';
 import { StackError } from './errors.ts';
 import { ensureJars } from './fetch.ts';
@@ -19,7 +19,7 @@ import { ensureMysql, mysqlLabel } from './mysql.ts';
 import type { StackPaths } from './paths.ts';
 import { jarCache, stackPaths } from './paths.ts';
 import type { Started } from './processes.ts';
-import { fileSize, isOurProcess, portOpen, stackMarker, stopProcess } from './processes.ts';
+import { fileSize, isOurProcess, stackMarker, stopProcess } from './processes.ts';
 import type { Progress } from './progress.ts';
 import { requireFreePort, waitForExpiredRegistrations, waitReady } from './readiness.ts';
 import type { StackRecord } from './record.ts';
@@ -217,7 +217,7 @@ export async function stackUp(config: Config, options: UpOptions = {}): Promise<
             outFile: files.out,
             timeoutMs: options.brokerTimeoutMs ?? 60_000,
             probe: async () =>
-              (await portOpen(b.host, b.port, 500)) &&
+              (await brokerAnswers(b, 1000)) &&
               allRegistered(await brokerMetadata(config.kafka, b, 3000), ids),
           });
           if (proc) progress(`broker ${b.id}`, `${address(b)} ready (${seconds(brokerWatch())})`);
