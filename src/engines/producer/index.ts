@@ -10,6 +10,7 @@ import { createKafka } from '../../kafka/client.ts';
 import type { Kafka } from '../../kafka/client.ts';
 import { KafkaPublisher } from '../../kafka/producer.ts';
 import type { Compression, Publisher } from '../../kafka/producer.ts';
+import { createSource } from '../../sources/index.ts';
 import type { Pace, SourceContext, TollSource } from '../../sources/source.ts';
 import { createLogger } from '../../util/log.ts';
 import type { Logger } from '../../util/log.ts';
@@ -19,7 +20,6 @@ import { Budget } from './budget.ts';
 import type { Topics } from './messages.ts';
 import { DEFAULT_TUNING, NamedProducer } from './producer.ts';
 import type { ProducerTuning } from './producer.ts';
-import { defaultSourceFactory } from './source-factory.ts';
 
 export type ProducerEngine = Engine<ProducersSnapshot> & ProducerActions;
 export type SourceFactory = (spec: string, ctx: SourceContext) => TollSource;
@@ -67,7 +67,8 @@ function withoutRetryWarning(log: Logger): Logger {
 export function createProducerEngine(config: Config, options: ProducerEngineOptions = {}): ProducerEngine {
   const topics: Topics = { ...TOPICS, ...options.topics };
   const logger = options.logger ?? createLogger('producers');
-  const sourceFactory = options.sourceFactory ?? defaultSourceFactory;
+  const sourceFactory =
+    options.sourceFactory ?? ((spec: string, ctx: SourceContext) => createSource(spec, ctx));
   const tuning: ProducerTuning = { ...DEFAULT_TUNING, ...options.tuning };
   const budget = new Budget(options.maxPassages);
   const producers = new Map<string, NamedProducer>();

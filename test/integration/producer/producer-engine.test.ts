@@ -177,4 +177,29 @@ describe('producer engine on the real broker', () => {
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
   });
+
+  it('re-rates a running simulator producer at run time', async () => {
+    const t = await topics();
+    engine = createProducerEngine({ ...k.config, run: { ...k.config.run, rate: 50 } }, { topics: t });
+    const id = engine.add('simulator');
+    const acked = () => engine!.store.getSnapshot().producers[0]!.acked;
+    expect(engine.store.getSnapshot().producers[0]!.pace).toEqual({ kind: 'rate', perSecond: 50 });
+    await waitFor(() => acked() > 0, { what: 'first acks' });
+    const slowFrom = acked();
+    await new Promise((r) => setTimeout(r, 3000));
+    const slow = acked() - slowFrom;
+    engine.setPace(id, { kind: 'rate', perSecond: 3000 });
+    await waitFor(
+      () => engine!.store.getSnapshot().producers[0]!.pace.kind === 'rate' && acked() > slowFrom + slow + 100,
+    );
+    const fastFrom = acked();
+    await new Promise((r) => setTimeout(r, 3000));
+    const fast = acked() - fastFrom;
+    expect(engine.store.getSnapshot().producers[0]!.pace).toEqual({ kind: 'rate', perSecond: 3000 });
+    // 50/s against 3,000/s: a factor of 60 in theory; 5 leaves room for a loaded machine.
+    expect(slow).toBeLessThan(300);
+    expect(fast).toBeGreaterThan(slow * 5);
+    await engine.stop();
+    engine = undefined;
+  });
 });

@@ -1,0 +1,128 @@
+/** Runs `tollstream` as a child process, the way a user does, and reads its NDJSON lines. */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TOPIC_ENV } from '../../../src/runtime/topics.ts';
+import type { Topics } from '../../../src/runtime/topics.ts';
+import type { Storage } from '../../../src/storage/db.ts';
+import { GroupConsumer } from '../../../src/kafka/consumer.ts';
+import { uniqueName, waitFor } from '../../helpers/services.ts';
+import type { TestKafka } from '../../helpers/services.ts';
+
+export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = path.join(REPO, 'bin', 'tollstream.js');
+
+export interface CliRun {
+  child: ChildProcess;
+  lines: Record<string, unknown>[];
+  stderr: () => string;
+  exited: Promise<number | null>;
+  summary: () => Record<string, unknown> | undefined;
+}
+
+export function topicEnv(topics: Topics): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(TOPIC_ENV).map(([role, name]) => [name, topics[role as keyof Topics]]),
+  );
+}
+
+export function tollstream(args: string[], env: Record<string, string> = {}): CliRun {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: REPO,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  let err = '';
+  let partial = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    partial += d.toString();
+    const parts = partial.split('\n');
+    partial = parts.pop() ?? '';
+    for (const p of parts) if (p.trim()) lines.push(JSON.parse(p) as Record<string, unknown>);
+  });
+  child.stderr!.on('data', (d: Buffer) => {
+    err = (err + d.toString()).slice(-50_000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    lines,
+    stderr: () => err,
+    exited,
+    summary: () => lines.find((l) => l.type === 'summary'),
+  };
+}
+
+/** Event ids on a topic, read by kcat (a client we did not write) or, without it, by our own consumer. */
+export async function eventIdsOnTopic(k: TestKafka, topic: string, atLeast: number): Promise<string[]> {
+  if (existsSync('/usr/bin/kcat')) {
+    return waitFor(
+      () => {
+        const out = execFileSync(
+          '/usr/bin/kcat',
+          [
+            '-C',
+            '-b',
+            k.config.kafka.brokers.join(','),
+            '-t',
+            topic,
+            '-o',
+            'beginning',
+            '-e',
+            '-q',
+            '-f',
+            '%s\n',
+          ],
+          { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
+        );
+        const ids = out
+          .split('\n')
+          .filter(Boolean)
+          .map((v) => (JSON.parse(v) as { eventId: string }).eventId);
+        return ids.length >= atLeast ? ids : null;
+      },
+      { what: `${atLeast} passages on ${topic}`, intervalMs: 500 },
+    );
+  }
+  const ids: string[] = [];
+  const consumer = new GroupConsumer(k.kafka, {
+    groupId: uniqueName('read'),
+    topics: [topic],
+    eachBatch: async (batch) => {
+      for (const m of batch.messages) ids.push((JSON.parse(String(m.value)) as { eventId: string }).eventId);
+    },
+  });
+  await consumer.start();
+  await waitFor(() => ids.length >= atLeast, { what: `${atLeast} passages on ${topic}` });
+  await consumer.stop();
+  return ids;
+}
+
+export async function passageIds(storage: Storage): Promise<string[]> {
+  const rows = await storage.query<{ event_id: string }>('SELECT event_id FROM passages');
+  return rows.map((r) => r.event_id);
+}
+
+export async function passageCount(storage: Storage): Promise<number> {
+  const rows = await storage.query<{ n: number | string }>('SELECT COUNT(*) AS n FROM passages');
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** MySQL holds exactly the passages Kafka has: same ids, each once. */
+export function expectExactlyOnce(kafkaIds: string[], mysqlIds: string[]): { kafka: number; mysql: number } {
+  const kafka = new Set(kafkaIds);
+  const mysql = new Set(mysqlIds);
+  if (mysql.size !== mysqlIds.length) throw new Error(`MySQL holds duplicate event ids`);
+  const missing = [...kafka].filter((id) => !mysql.has(id));
+  const extra = [...mysql].filter((id) => !kafka.has(id));
+  if (missing.length || extra.length) {
+    throw new Error(
+      `MySQL and Kafka differ: ${missing.length} missing (e.g. ${missing.slice(0, 3).join(', ')}), ${extra.length} extra (e.g. ${extra.slice(0, 3).join(', ')})`,
+    );
+  }
+  return { kafka: kafka.size, mysql: mysql.size };
+}
