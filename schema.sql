@@ -34,8 +34,7 @@ CREATE TABLE IF NOT EXISTS passages (
   ingested_at DATETIME(3) NOT NULL,
   KEY passages_plaza_time (plaza_id, passed_at),
   KEY passages_vehicle_time (vehicle_id, passed_at),
-  KEY passages_time (passed_at),
-  KEY passages_ingested (ingested_at)
+  KEY passages_time (passed_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS payments (
