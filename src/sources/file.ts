@@ -103,6 +103,13 @@ function readHeader(options: FileOptions, spec: string): string[] | undefined {
   return fields.map((f) => f.trim());
 }
 
+/** A row of the file: its event, or the reason it was rejected. */
+interface MappedRow {
+  line: number;
+  event: TollEvent | string;
+  text: string;
+}
+
 /** Dotted path into a parsed JSON record (`vehicle.plate`); numbers and booleans read as text. */
 function jsonField(record: Record<string, unknown>, field: string): string | undefined {
   let v: unknown = record;
@@ -124,11 +131,9 @@ export function createFileSource(spec: string, options: FileOptions, ctx: Source
   const counters: ReadCounters = { read: 0 };
 
   /** Every record of the file, mapped or rejected; a fresh mapper per pass keeps plaza ids identical. */
-  async function* records(
-    mapper: RecordMapper,
-  ): AsyncGenerator<{ line: number; event: TollEvent | string; text: string }[]> {
+  async function* records(mapper: RecordMapper): AsyncGenerator<MappedRow[]> {
     const csv = new CsvReader({ delimiter: options.delimiter });
-    const fromCsv = (r: CsvResult): { line: number; event: TollEvent | string; text: string } => {
+    const fromCsv = (r: CsvResult): MappedRow => {
       if (!r.ok) return { line: r.line, event: r.reason, text: r.text };
       const text = r.fields.join(options.delimiter);
       if (header && r.fields.length !== header.length) {
@@ -141,7 +146,7 @@ export function createFileSource(spec: string, options: FileOptions, ctx: Source
       const get: FieldReader = (field) => r.fields[columns!.get(field)!];
       return { line: r.line, event: mapper.map(get, `${idPrefix}-${r.line}`), text };
     };
-    const fromJson = (line: Line): { line: number; event: TollEvent | string; text: string } => {
+    const fromJson = (line: Line): MappedRow => {
       let record: unknown;
       try {
         record = JSON.parse(line.text);
@@ -155,7 +160,7 @@ export function createFileSource(spec: string, options: FileOptions, ctx: Source
       return { line: line.no, event: mapper.map(get, `${idPrefix}-${line.no}`), text: line.text };
     };
     for await (const chunk of readLines(options.path)) {
-      const out = [];
+      const out: MappedRow[] = [];
       for (const line of chunk) {
         if ((header && line.no === 1) || line.text.trim() === '') continue;
         if (options.format === 'ndjson') out.push(fromJson(line));

@@ -14,8 +14,6 @@ import type { HourCount } from './hourly-expand.ts';
 /** A corrupt count must not expand into millions of passages; the busiest MTA crossings see ~10k per hour. */
 const MAX_PER_HOUR = 50_000;
 
-export type HourlyFormat = 'derived' | 'export';
-
 export const DERIVED_HEADER = 'Date,Total,Day';
 export const EXPORT_HEADER = 'Plaza ID,Date,Hour,Direction,# Vehicles - E-ZPass,# Vehicles - VToll';
 

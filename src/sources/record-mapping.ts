@@ -19,29 +19,6 @@ import { compileTimestampFormats, type TimestampParser } from './timestamp-forma
 export const HASHED_PLAZA_BASE = 40_000;
 const HASHED_PLAZA_SLOTS = 65_536 - HASHED_PLAZA_BASE;
 
-/** The mapping keys, for help texts and for OptionBag.rejectUnknown. */
-export const MAPPING_KEYS = [
-  'id',
-  'idPrefix',
-  'plaza',
-  'plazaMap',
-  'vehicle',
-  'type',
-  'typeMap',
-  'defaultType',
-  'time',
-  'timeFormat',
-  'lane',
-  'axles',
-  'amount',
-  'amountUnit',
-  'currency',
-  'method',
-  'methodMap',
-  'defaultMethod',
-  'lanes',
-] as const;
-
 export interface RecordMapping {
   plaza: string;
   vehicle: string;

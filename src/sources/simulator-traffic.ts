@@ -123,11 +123,6 @@ export class Traffic {
     this.next = undefined;
   }
 
-  /** Arrivals per second at `ms` for a day-mean of `meanPerSec` (before any outage). */
-  ratePerSec(ms: number, meanPerSec: number): number {
-    return meanPerSec * hourWeight(localHour(ms, this.options.tz).hour, this.options.rushFactor);
-  }
-
   /**
    * Passages arriving in [fromMs, toMs) for a day-mean rate of `meanPerSec`, in time order. Timestamps are
    * capped at `latestMs`: a simulated clock running ahead of the wall clock must not stamp the future.

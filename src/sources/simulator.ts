@@ -10,7 +10,8 @@
  * Pace. `rate R` is the mean passages per wall second over a simulated day: at 8 am the simulator runs faster
  * than R, at 3 am slower (see traffic-curve.ts). `rate 0` generates as fast as the producer takes it, at
  * `meanRate` passages per simulated second with stamps capped at the wall clock. `speed f` sets the compression
- * to f (`max` = as fast as possible) with `meanRate` per simulated second.
+ * to f (`max` = as fast as possible) with `meanRate` per simulated second; a simulated clock that has met the wall
+ * clock stays on it, whatever the speed.
  *
  * Time advances in windows of ~50 ms wall time (fewer if that would exceed 500 passages), generated after the
  * window has passed, so a pace change applies to the next window and no stamp lies in the future.

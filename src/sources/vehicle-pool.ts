@@ -71,9 +71,4 @@ export class VehiclePool {
     const pool = this.pools.get(type)!;
     return pool.vehicles[pool.picker.pickIndex(rng)]!;
   }
-
-  /** Number of recurring vehicles per type. */
-  sizes(): Record<string, number> {
-    return Object.fromEntries([...this.pools].map(([t, p]) => [t, p.vehicles.length]));
-  }
 }

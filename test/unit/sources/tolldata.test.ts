@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { TollEvent } from '../../../src/domain/types.ts';
 import {
   createTolldataSource,
   parsePaymentLine,
@@ -61,10 +62,14 @@ describe('tolldata line parsers', () => {
   });
 });
 
-describe('tolldata replay of the real files', { timeout: 60_000 }, async () => {
+describe('tolldata replay of the real files', { timeout: 60_000 }, () => {
   const source = createTolldataSource(spec, { dir: TOLLDATA_DIR }, context());
-  const { events } = await drain(source);
-  const byRow = new Map(events.map((e) => [e.passage.eventId, e]));
+  let events: TollEvent[] = [];
+  let byRow = new Map<string, TollEvent>();
+  beforeAll(async () => {
+    events = (await drain(source)).events;
+    byRow = new Map(events.map((e) => [e.passage.eventId, e]));
+  }, 60_000);
 
   it('yields all 10,000 passages, each with its payment, all valid, in event-time order', () => {
     expect(events).toHaveLength(10_000);
