@@ -86,24 +86,24 @@ async function status(ctx: CommandContext): Promise<number> {
 
 const pid = (p: number | null): string => (p ? `  pid ${p}` : '');
 
-export function formatBroker(b: BrokerStatus): string {
+export function formatBroker(b: BrokerStatus, width = 16): string {
   const detail =
     b.state === 'up'
       ? `up    ${[b.controller ? 'controller' : '', `${b.latencyMs} ms`].filter(Boolean).join(', ')}`
       : `DOWN  ${b.error}`;
-  return `${b.address.padEnd(16)} ${detail}${pid(b.pid)}`;
+  return `${b.address.padEnd(width)} ${detail}${pid(b.pid)}`;
 }
 
-export function formatTopic(t: TopicStatus): string {
+export function formatTopic(t: TopicStatus, width = 16): string {
   switch (t.state) {
     case 'present':
-      return `${t.topic.padEnd(16)} ${t.partitions} partitions, replication ${t.replicationFactor}${
+      return `${t.topic.padEnd(width)} ${t.partitions} partitions, replication ${t.replicationFactor}${
         t.minInsyncReplicas !== null && t.minInsyncReplicas > 1 ? `, min.insync ${t.minInsyncReplicas}` : ''
       }${t.compacted ? ', compacted' : ''}${t.leaderless ? `, ${t.leaderless} without leader` : ''}`;
     case 'missing':
-      return `${t.topic.padEnd(16)} MISSING`;
+      return `${t.topic.padEnd(width)} MISSING`;
     case 'unknown':
-      return `${t.topic.padEnd(16)} unknown (${t.error})`;
+      return `${t.topic.padEnd(width)} unknown (${t.error})`;
     default: {
       const never: never = t;
       throw new Error(`unhandled topic state ${JSON.stringify(never)}`);
@@ -113,20 +113,26 @@ export function formatTopic(t: TopicStatus): string {
 
 export function printStatus(s: StackStatus): void {
   const z = s.zookeeper;
+  const m = s.mysql;
+  const width = Math.max(
+    z.address.length,
+    m.address.length,
+    ...s.brokers.map((b) => b.address.length),
+    ...s.topics.map((t) => t.topic.length),
+  );
   line(
     'ZooKeeper',
-    `${z.address.padEnd(16)} ${
+    `${z.address.padEnd(width)} ${
       z.state === 'up'
         ? `up    ${[z.mode, z.version ? `v${z.version}` : '', `${z.latencyMs} ms`].filter(Boolean).join(', ')}`
         : `DOWN  ${z.error}`
     }${pid(z.pid)}`,
   );
-  for (const b of s.brokers) line(b.id === null ? 'broker' : `broker ${b.id}`, formatBroker(b));
-  for (const t of s.topics) line('topic', formatTopic(t));
-  const m = s.mysql;
+  for (const b of s.brokers) line(b.id === null ? 'broker' : `broker ${b.id}`, formatBroker(b, width));
+  for (const t of s.topics) line('topic', formatTopic(t, width));
   line(
     'MySQL',
-    `${m.address.padEnd(16)} ${
+    `${m.address.padEnd(width)} ${
       m.state === 'up'
         ? `up    ${m.version}, schema v${m.schemaVersion ?? '—'} (schema.sql v${m.expectedSchemaVersion}), ${m.latencyMs} ms`
         : `DOWN  ${m.error}`
