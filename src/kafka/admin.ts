@@ -59,10 +59,10 @@ export class KafkaAdmin {
     return this;
   }
 
+  /** Always closes the client: a connect that failed half-way can still hold sockets open. */
   async disconnect(): Promise<void> {
-    if (!this.connected) return;
     this.connected = false;
-    await this.admin.disconnect();
+    await this.admin.disconnect().catch(() => {});
   }
 
   /** Creates the topics that do not exist yet; returns the names it created. */
