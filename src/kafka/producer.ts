@@ -5,9 +5,8 @@
  * flight (it takes a per-broker lock and rolls the sequence back on failure). Callers therefore send serially per
  * publisher and pipeline around it (the producer engine prepares the next batch while one is in flight).
  *
- * Compression: measured on the 2-core dev box with 2,000-passage batches (passages + payments, ~450 bytes each),
- * gzip and none publish at the same rate within noise (kafkajs is CPU-bound on encoding, not on bytes), while
- * gzip cuts the bytes on the wire and on the broker's disk by about 5x, so gzip is the default.
+ * Compression is the caller's choice (gzip by default here); the producer engine measured and chose its own,
+ * see src/engines/producer/index.ts.
  */
 import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';

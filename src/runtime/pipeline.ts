@@ -10,6 +10,7 @@ import type { ProducerEngine, ProducerEngineOptions } from '../engines/producer/
 import type { ClusterSnapshot, Engine, LagSnapshot, LatencySummary, SinkSnapshot } from '../engines/types.ts';
 import { createLogger } from '../util/log.ts';
 import type { Logger } from '../util/log.ts';
+import { compressionFromEnv } from './compression.ts';
 import { DEFAULT_PARTS } from './parts.ts';
 import { topicsFromEnv } from './topics.ts';
 import type { Topics } from './topics.ts';
@@ -90,7 +91,9 @@ export function createPipeline(config: Config, options: PipelineOptions): Pipeli
 
   let producers: ProducerEngine | null = null;
   if (producesIn(role)) {
+    const compression = compressionFromEnv();
     producers = parts.producers(config, {
+      ...(compression ? { compression } : {}),
       ...options.producerOptions,
       topics,
       logger: log.child('producers'),

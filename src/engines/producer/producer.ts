@@ -30,9 +30,15 @@ export interface ProducerTuning {
   backoff: BackoffOptions;
 }
 
+/**
+ * Batch size measured end to end (simulator -> Kafka -> sink -> MySQL in one process, 100,000 passages, 2-core
+ * box): 500, 1,000, 2,000 and 4,000 passages per request publish within noise of each other (10-14k/s), while
+ * larger batches raise peak RSS (~250 MB at 1,000, ~320 MB at 4,000) and queueing latency. kafkajs also groups a
+ * request's messages per partition in quadratic time, which penalises big requests.
+ */
 export const DEFAULT_TUNING: ProducerTuning = {
-  maxBatchPassages: 2000,
-  outboxCapacity: 8000,
+  maxBatchPassages: 1000,
+  outboxCapacity: 4000,
   flushTimeoutMs: 30_000,
   slowAckMs: 5000,
   backoff: { initialMs: 300, maxMs: 10_000 },

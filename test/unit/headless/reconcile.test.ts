@@ -5,6 +5,7 @@ import { reconcile } from '../../../src/runtime/reconcile.ts';
 import { EventIdSpool } from '../../../src/runtime/spool.ts';
 import { offsetKey, remainingLag, waitForDrain } from '../../../src/runtime/drain.ts';
 import { topicsFromEnv } from '../../../src/runtime/topics.ts';
+import { compressionFromEnv } from '../../../src/runtime/compression.ts';
 import { ConfigError } from '../../../src/config/config.ts';
 
 async function* chunksOf(ids: string[], size: number): AsyncGenerator<string[]> {
@@ -122,5 +123,13 @@ describe('topic overrides', () => {
     expect(topicsFromEnv({}).payments).toBe('toll.payments');
     expect(() => topicsFromEnv({ TOLLSTREAM_TOPIC_DLQ: 'bad topic' })).toThrow(ConfigError);
     expect(() => topicsFromEnv({ TOLLSTREAM_TOPIC_DLQ: 'toll.passages' })).toThrow(/must differ/);
+  });
+});
+
+describe('compression override', () => {
+  it('reads TOLLSTREAM_COMPRESSION and refuses other codecs', () => {
+    expect(compressionFromEnv({})).toBeUndefined();
+    expect(compressionFromEnv({ TOLLSTREAM_COMPRESSION: 'GZIP' })).toBe('gzip');
+    expect(() => compressionFromEnv({ TOLLSTREAM_COMPRESSION: 'zstd' })).toThrow(/expected gzip or none/);
   });
 });
