@@ -35,7 +35,11 @@ export async function runBenchCommand(ctx: CommandContext): Promise<number> {
     process.stdout.write(`${formatReport(result)}\n`);
     return result.fullSpeed.reconciled && result.latency.reconciled ? 0 : 1;
   } catch (e) {
-    process.stderr.write(`tollstream bench: ${(e as Error).message}\n`);
+    const message = (e as Error).message;
+    const hint = /connect|ECONNREFUSED|reach MySQL/i.test(message)
+      ? ' (is the stack up? npm run stack:up)'
+      : '';
+    process.stderr.write(`tollstream bench: ${message}${hint}\n`);
     return 1;
   } finally {
     process.off('SIGINT', onSignal);
