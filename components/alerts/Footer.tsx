@@ -3,16 +3,11 @@ import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { LagSnapshot, SinkSnapshot } from '../../src/engines/types.ts';
 import type { LogEntry } from '../../src/util/log.ts';
-import type { ReadableStore } from '../../src/util/store.ts';
 import { formatClock } from '../format/format.ts';
-import { useNow } from '../hooks/useNow.ts';
-import { staticStore, useStore } from '../hooks/useStore.ts';
-import { emptySinkSnapshot } from '../app/empty.ts';
 import { Tinted } from '../theme/Tinted.tsx';
 import type { Sample } from '../header/rates.ts';
 import { deriveAlerts } from './rules.ts';
 
-const NONE_S = staticStore(emptySinkSnapshot());
 /** A warning stays on the line this long unless something newer replaces it; the log overlay keeps them all. */
 export const LOG_LINGER_MS = 60_000;
 
@@ -31,26 +26,22 @@ export const Footer = memo(function Footer({
   lag,
   logs,
   deadLetters,
-  lifecycle,
+  lifecycle: life,
+  now,
   tz,
   width,
 }: {
-  sink: ReadableStore<SinkSnapshot> | null;
-  lag: ReadableStore<LagSnapshot>;
-  logs: ReadableStore<readonly LogEntry[]>;
-  deadLetters: ReadableStore<readonly Sample[]>;
-  lifecycle: ReadableStore<Lifecycle>;
+  sink: SinkSnapshot | null;
+  lag: LagSnapshot;
+  logs: readonly LogEntry[];
+  deadLetters: readonly Sample[];
+  lifecycle: Lifecycle;
+  now: number;
   tz: string;
   width: number;
 }): ReactNode {
-  const now = useNow(1000);
-  const s = useStore(sink ?? NONE_S);
-  const l = useStore(lag);
-  const entries = useStore(logs);
-  const dlq = useStore(deadLetters);
-  const life = useStore(lifecycle);
-  const alerts = useMemo(() => deriveAlerts(sink ? s : null, l, dlq, now), [sink, s, l, dlq, now]);
-  const problem = newestProblem(entries, now);
+  const alerts = useMemo(() => deriveAlerts(sink, lag, deadLetters, now), [sink, lag, deadLetters, now]);
+  const problem = newestProblem(logs, now);
   const hints = width >= 100 ? '? help · l log · Tab/1-5 panes · q quit' : '? help · q quit';
   let left: ReactNode;
   if (life.phase === 'stopping') {

@@ -1,9 +1,7 @@
 import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { LogEntry } from '../../src/util/log.ts';
-import type { ReadableStore } from '../../src/util/store.ts';
 import { formatClock } from '../format/format.ts';
-import { useStore } from '../hooks/useStore.ts';
 import { Tinted } from '../theme/Tinted.tsx';
 import type { Tone } from '../theme/theme.ts';
 
@@ -26,17 +24,16 @@ function levelTone(level: LogEntry['level']): Tone {
 
 /** The newest log entries from the engines and Kafka client, which never print over the UI. */
 export function LogOverlay({
-  logs,
+  logs: entries,
   tz,
   width,
   height,
 }: {
-  logs: ReadableStore<readonly LogEntry[]>;
+  logs: readonly LogEntry[];
   tz: string;
   width: number;
   height: number;
 }): ReactNode {
-  const entries = useStore(logs);
   const shown = entries.slice(0, Math.max(0, height - 3));
   return (
     <Box

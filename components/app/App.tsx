@@ -1,7 +1,7 @@
 /**
  * The root of the full-screen monitor: lays the panes out for the terminal size, routes keys through the pure
- * key map and runs the effects. Pane views read the engine stores themselves, so a fast stream re-renders only
- * the pane whose store published.
+ * key map and runs the effects. It reads the engines through one frame store (frame.ts), so however fast the
+ * passages flow the screen is redrawn at most once per frame; panes are memoised and skip unchanged snapshots.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
@@ -10,9 +10,8 @@ import { Footer } from '../alerts/Footer.tsx';
 import { LogOverlay } from '../alerts/LogOverlay.tsx';
 import { Header } from '../header/Header.tsx';
 import { HelpOverlay } from '../help/HelpOverlay.tsx';
-import { samplerStore } from '../hooks/sampler.ts';
 import { useKeys } from '../hooks/useKeys.ts';
-import { staticStore } from '../hooks/useStore.ts';
+import { useStore } from '../hooks/useStore.ts';
 import { useTerminalSize } from '../hooks/useTerminalSize.ts';
 import type { Size } from '../hooks/useTerminalSize.ts';
 import { lagLines } from '../lag/lines.ts';
@@ -26,6 +25,8 @@ import { ThroughputPane, throughputPages } from '../throughput/ThroughputPane.ts
 import { VehiclesPane } from '../vehicles/VehiclesPane.tsx';
 import { runEffect } from './effects.ts';
 import { emptySinkSnapshot } from './empty.ts';
+import { createFrameStore, FRAME_MS } from './frame.ts';
+import type { MonitorFrame } from './frame.ts';
 import { routeKey } from './keys.ts';
 import type { KeyContext } from './keys.ts';
 import { computeLayout } from './layout.ts';
@@ -34,18 +35,24 @@ import { initialMonitorState, monitorReducer } from './state.ts';
 import type { MonitorAction, MonitorState } from './state.ts';
 import { TooSmall } from './TooSmall.tsx';
 
-const NO_SINK = staticStore(emptySinkSnapshot());
+const NO_SINK = emptySinkSnapshot();
 
-function keyContext(services: MonitorServices, state: MonitorState, size: Size): KeyContext {
+/** Keys act on what is on the screen: the current frame, not a newer snapshot the person has not seen. */
+function keyContext(
+  services: MonitorServices,
+  frame: MonitorFrame,
+  state: MonitorState,
+  size: Size,
+): KeyContext {
   const layout = computeLayout(size.columns, size.rows, state.focus);
-  const sink = (services.sink ?? NO_SINK).getSnapshot();
+  const sink = frame.sink ?? NO_SINK;
   const full = layout.kind === 'full' ? layout : null;
   return {
     now: Date.now(),
     tooSmall: layout.kind === 'tooSmall',
-    producers: services.producers?.store.getSnapshot().producers ?? [],
+    producers: frame.producers?.producers ?? [],
     recent: sink.recent,
-    lagLines: lagLines(services.lag.getSnapshot(), state.lag.sort).length,
+    lagLines: lagLines(frame.lag, state.lag.sort).length,
     lagVisible: full ? lagVisibleRows(full.lag.height) : 1,
     throughputPages: full ? throughputPages(sink, full.throughput.height) : 1,
     sqlPages: full ? sqlPages(state.sql, full.sql.height) : 1,
@@ -58,11 +65,14 @@ export function MonitorApp({
   services,
   size,
   theme,
+  frameMs = FRAME_MS,
 }: {
   services: MonitorServices;
   /** Fixed size for tests; the terminal's own size (and its resizes) otherwise. */
   size?: Size;
   theme?: Theme;
+  /** How often engine snapshots reach the screen (tests use 0). */
+  frameMs?: number;
 }): ReactNode {
   const terminal = useTerminalSize();
   const current = size ?? terminal;
@@ -91,16 +101,16 @@ export function MonitorApp({
     }
   }, []);
 
+  const frames = useMemo(() => createFrameStore(services, frameMs), [services, frameMs]);
+  const frame = useStore(frames);
+
   useKeys((key) => {
-    const routed = routeKey(stateRef.current, key, keyContext(services, stateRef.current, sizeRef.current));
+    const context = keyContext(services, frames.getSnapshot(), stateRef.current, sizeRef.current);
+    const routed = routeKey(stateRef.current, key, context);
     apply(routed.actions);
     for (const effect of routed.effects) runEffect(effect, services, apply);
   });
 
-  const deadLetters = useMemo(
-    () => samplerStore(services.sink ?? NO_SINK, (s) => s.deadLettered),
-    [services.sink],
-  );
   const resolvedTheme = useMemo(() => theme ?? themeFromEnv(process.env), [theme]);
   const layout = computeLayout(current.columns, current.rows, state.focus);
 
@@ -117,30 +127,31 @@ export function MonitorApp({
     <ThemeContext.Provider value={resolvedTheme}>
       <Box flexDirection="column" width={width} height={layout.height}>
         <Header
-          cluster={services.cluster}
-          producers={services.producers?.store ?? null}
-          sink={services.sink}
-          lag={services.lag}
-          deadLetters={deadLetters}
+          cluster={frame.cluster}
+          producers={frame.producers}
+          sink={frame.sink}
+          lag={frame.lag}
+          deadLetters={frame.deadLetters}
+          now={frame.now}
           startedAt={services.startedAt}
           width={width}
         />
         {state.overlay === 'help' ? (
           <HelpOverlay width={width} height={overlayHeight} />
         ) : state.overlay === 'log' ? (
-          <LogOverlay logs={services.logs} tz={services.tz} width={width} height={overlayHeight} />
+          <LogOverlay logs={frame.logs} tz={services.tz} width={width} height={overlayHeight} />
         ) : (
           <>
             <Box height={middle} flexShrink={0}>
               <Box flexDirection="column" width={layout.producers.width}>
                 <ProducersPane
-                  store={services.producers?.store ?? null}
+                  snapshot={frame.producers}
                   state={state.producers}
                   focused={state.focus === 'producers'}
                   {...layout.producers}
                 />
                 <LagPane
-                  store={services.lag}
+                  snapshot={frame.lag}
                   state={state.lag}
                   focused={state.focus === 'lag'}
                   {...layout.lag}
@@ -148,14 +159,14 @@ export function MonitorApp({
               </Box>
               <Box flexDirection="column" width={layout.vehicles.width}>
                 <VehiclesPane
-                  store={services.sink}
+                  sink={frame.sink}
                   state={state.vehicles}
                   tz={services.tz}
                   focused={state.focus === 'vehicles'}
                   {...layout.vehicles}
                 />
                 <ThroughputPane
-                  store={services.sink}
+                  sink={frame.sink}
                   state={state.throughput}
                   focused={state.focus === 'throughput'}
                   {...layout.throughput}
@@ -172,11 +183,12 @@ export function MonitorApp({
           </>
         )}
         <Footer
-          sink={services.sink}
-          lag={services.lag}
-          logs={services.logs}
-          deadLetters={deadLetters}
-          lifecycle={services.lifecycle}
+          sink={frame.sink}
+          lag={frame.lag}
+          logs={frame.logs}
+          deadLetters={frame.deadLetters}
+          lifecycle={frame.lifecycle}
+          now={frame.now}
           tz={services.tz}
           width={width}
         />

@@ -7,19 +7,13 @@ import type {
   ProducersSnapshot,
   SinkSnapshot,
 } from '../../src/engines/types.ts';
-import type { ReadableStore } from '../../src/util/store.ts';
 import { formatCompact, formatCount, formatDuration, formatRate, formatUptime } from '../format/format.ts';
-import { useNow } from '../hooks/useNow.ts';
-import { staticStore, useStore } from '../hooks/useStore.ts';
-import { emptyProducersSnapshot, emptySinkSnapshot } from '../app/empty.ts';
 import { Segments } from '../widgets/Segments.tsx';
 import type { Cell } from '../widgets/columns.ts';
 import type { Label } from '../theme/theme.ts';
 import { rateOver } from './rates.ts';
 import type { Sample } from './rates.ts';
 
-const NONE_P = staticStore(emptyProducersSnapshot());
-const NONE_S = staticStore(emptySinkSnapshot());
 const SEP: Cell = { text: ' │ ', tone: 'muted' };
 const CHECKING: Label = { text: 'CHECKING', tone: 'muted' };
 
@@ -130,28 +124,24 @@ export const Header = memo(function Header({
   sink,
   lag,
   deadLetters,
+  now,
   startedAt,
   width,
 }: {
-  cluster: ReadableStore<ClusterSnapshot>;
-  producers: ReadableStore<ProducersSnapshot> | null;
-  sink: ReadableStore<SinkSnapshot> | null;
-  lag: ReadableStore<LagSnapshot>;
-  deadLetters: ReadableStore<readonly Sample[]>;
+  cluster: ClusterSnapshot;
+  producers: ProducersSnapshot | null;
+  sink: SinkSnapshot | null;
+  lag: LagSnapshot;
+  deadLetters: readonly Sample[];
+  now: number;
   startedAt: number;
   width: number;
 }): ReactNode {
-  const now = useNow(1000);
-  const c = useStore(cluster);
-  const p = useStore(producers ?? NONE_P);
-  const s = useStore(sink ?? NONE_S);
-  const l = useStore(lag);
-  const dlq = useStore(deadLetters);
   const wide = width >= 110;
   return (
     <Box flexDirection="column" width={width} height={2} flexShrink={0}>
-      <Segments cells={clusterLine(c, now - startedAt, wide)} />
-      <Segments cells={totalsLine(producers ? p : null, sink ? s : null, l, rateOver(dlq, now), wide)} />
+      <Segments cells={clusterLine(cluster, now - startedAt, wide)} />
+      <Segments cells={totalsLine(producers, sink, lag, rateOver(deadLetters, now), wide)} />
     </Box>
   );
 });

@@ -2,9 +2,7 @@ import { memo, useMemo } from 'react';
 import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { GroupLag, LagSnapshot, PartitionLag, Trend } from '../../src/engines/types.ts';
-import type { ReadableStore } from '../../src/util/store.ts';
 import { DASH, formatCompact, formatCount, formatDuration } from '../format/format.ts';
-import { useStore } from '../hooks/useStore.ts';
 import { Panel, panelBodyRows, panelBodyWidth } from '../widgets/Panel.tsx';
 import { Segments } from '../widgets/Segments.tsx';
 import { fitColumns, headerLine, rowSegments } from '../widgets/columns.ts';
@@ -159,19 +157,18 @@ function LagBody({
 }
 
 export const LagPane = memo(function LagPane({
-  store,
+  snapshot,
   state,
   focused,
   width,
   height,
 }: {
-  store: ReadableStore<LagSnapshot>;
+  snapshot: LagSnapshot;
   state: LagState;
   focused: boolean;
   width: number;
   height: number;
 }): ReactNode {
-  const snapshot = useStore(store);
   const lines = useMemo(() => lagLines(snapshot, state.sort), [snapshot, state.sort]);
   const visible = lagVisibleRows(height);
   const total = lines.length;

@@ -2,9 +2,7 @@ import { memo, useMemo } from 'react';
 import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { ProducerSnapshot, ProducersSnapshot } from '../../src/engines/types.ts';
-import type { ReadableStore } from '../../src/util/store.ts';
 import { formatCompact, formatCount, formatDuration, formatRate } from '../format/format.ts';
-import { staticStore, useStore } from '../hooks/useStore.ts';
 import { emptyProducersSnapshot } from '../app/empty.ts';
 import { Panel, panelBodyRows, panelBodyWidth } from '../widgets/Panel.tsx';
 import { Segments } from '../widgets/Segments.tsx';
@@ -135,29 +133,30 @@ export function ProducersBody({
   );
 }
 
-const NO_PRODUCERS = staticStore<ProducersSnapshot>(emptyProducersSnapshot());
+const NO_PRODUCERS = emptyProducersSnapshot();
 
 export const ProducersPane = memo(function ProducersPane({
-  store,
+  snapshot: given,
   state,
   focused,
   width,
   height,
 }: {
-  store: ReadableStore<ProducersSnapshot> | null;
+  /** null: this process runs no producers (--role consumer). */
+  snapshot: ProducersSnapshot | null;
   state: ProducersState;
   focused: boolean;
   width: number;
   height: number;
 }): ReactNode {
-  const snapshot = useStore(store ?? NO_PRODUCERS);
+  const snapshot = given ?? NO_PRODUCERS;
   const running = snapshot.producers.filter((p) => p.status.kind === 'running').length;
-  const info = store
+  const info = given
     ? `${running}/${snapshot.producers.length} running · ${formatRate(snapshot.totals.ratePerSec)}`
     : 'not in this process';
   return (
     <Panel index={1} title="Producers" info={info} focused={focused} width={width} height={height}>
-      {store ? (
+      {given ? (
         <ProducersBody
           snapshot={snapshot}
           state={state}

@@ -2,16 +2,14 @@ import { memo, useMemo } from 'react';
 import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { SinkSnapshot } from '../../src/engines/types.ts';
-import type { ReadableStore } from '../../src/util/store.ts';
 import { fit, formatCompact, formatDuration } from '../format/format.ts';
-import { staticStore, useStore } from '../hooks/useStore.ts';
 import { emptySinkSnapshot } from '../app/empty.ts';
 import { Panel, panelBodyRows, panelBodyWidth } from '../widgets/Panel.tsx';
 import { chartPoints, layoutCharts, LABEL_COLUMN, plazaRows, plotLines } from './chart.ts';
 import type { PlazaRow } from './chart.ts';
 import type { ThroughputState } from './state.ts';
 
-const NO_SINK = staticStore<SinkSnapshot>(emptySinkSnapshot());
+const NO_SINK = emptySinkSnapshot();
 
 function PlazaChart({ row, lines }: { row: PlazaRow; lines: number }): ReactNode {
   const chart = useMemo(() => plotLines(row.series, lines), [row.series, lines]);
@@ -38,19 +36,20 @@ export function throughputPages(snapshot: SinkSnapshot, height: number): number 
 }
 
 export const ThroughputPane = memo(function ThroughputPane({
-  store,
+  sink,
   state,
   focused,
   width,
   height,
 }: {
-  store: ReadableStore<SinkSnapshot> | null;
+  /** null: this process runs no sink (--role producer). */
+  sink: SinkSnapshot | null;
   state: ThroughputState;
   focused: boolean;
   width: number;
   height: number;
 }): ReactNode {
-  const snapshot = useStore(store ?? NO_SINK);
+  const snapshot = sink ?? NO_SINK;
   const bodyRows = panelBodyRows(height);
   const points = chartPoints(panelBodyWidth(width));
   const rows = useMemo(
@@ -64,7 +63,7 @@ export const ThroughputPane = memo(function ThroughputPane({
   const info = width >= 70 ? `passages/s per ${formatDuration(snapshot.bucketMs)} · ${paging}` : paging;
   return (
     <Panel index={4} title="Plaza throughput" info={info} focused={focused} width={width} height={height}>
-      {!store ? (
+      {!sink ? (
         <Text dimColor>this process runs no sink (--role producer)</Text>
       ) : shown.length === 0 ? (
         <Text dimColor>no plaza has persisted passages yet…</Text>

@@ -2,10 +2,7 @@ import { memo, useMemo } from 'react';
 import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { PersistedPassage, SinkSnapshot } from '../../src/engines/types.ts';
-import type { ReadableStore } from '../../src/util/store.ts';
 import { DASH, formatAmount, formatClock } from '../format/format.ts';
-import { staticStore, useStore } from '../hooks/useStore.ts';
-import { emptySinkSnapshot } from '../app/empty.ts';
 import { Panel, panelBodyRows, panelBodyWidth } from '../widgets/Panel.tsx';
 import { Segments } from '../widgets/Segments.tsx';
 import { fitColumns, headerLine, rowSegments } from '../widgets/columns.ts';
@@ -38,7 +35,6 @@ function passageCells(p: PersistedPassage, tz: string): Record<Key, Cell> {
 }
 
 const EMPTY: readonly PersistedPassage[] = [];
-const NO_SINK = staticStore<SinkSnapshot>(emptySinkSnapshot());
 
 function FooterLine({ state, shown }: { state: VehiclesState; shown: number }): ReactNode {
   if (state.editing !== null) {
@@ -68,22 +64,22 @@ function FooterLine({ state, shown }: { state: VehiclesState; shown: number }): 
 }
 
 export const VehiclesPane = memo(function VehiclesPane({
-  store,
+  sink,
   state,
   tz,
   focused,
   width,
   height,
 }: {
-  store: ReadableStore<SinkSnapshot> | null;
+  /** null: this process runs no sink (--role producer). */
+  sink: SinkSnapshot | null;
   state: VehiclesState;
   tz: string;
   focused: boolean;
   width: number;
   height: number;
 }): ReactNode {
-  const live = useStore(store ?? NO_SINK).recent;
-  const source = state.frozen ?? (store ? live : EMPTY);
+  const source = state.frozen ?? sink?.recent ?? EMPTY;
   const rows = panelBodyRows(height);
   const footerRows = rows >= 4 || state.editing !== null ? 1 : 0;
   const visible = Math.max(0, rows - 1 - footerRows);
@@ -97,7 +93,7 @@ export const VehiclesPane = memo(function VehiclesPane({
         <Text bold wrap="truncate-end">
           {headerLine(columns)}
         </Text>
-        {!store ? (
+        {!sink ? (
           <Text dimColor>this process runs no sink (--role producer)</Text>
         ) : shown.length === 0 && visible > 0 ? (
           <Text dimColor>

@@ -44,7 +44,6 @@ export const Panel = memo(function Panel({
         width={width}
         height={Math.max(1, height - 1)}
         paddingX={1}
-        overflow="hidden"
       >
         {children}
       </Box>

@@ -14,6 +14,8 @@ export interface TmuxSession {
   /** Literal text. tmux reads a trailing ";" as a command separator, so ";" is sent as its byte. */
   type(text: string): void;
   resize(columns: number, rows: number): void;
+  /** The pid of the shell running in the pane (the app is its child). */
+  pid(): number;
   /** True while the application has the terminal in the alternate screen. */
   alternateScreen(): boolean;
   waitFor(predicate: (screen: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
@@ -57,6 +59,7 @@ export function startSession(
     resize: (columns, rows) => {
       tmux('resize-window', '-t', name, '-x', String(columns), '-y', String(rows));
     },
+    pid: () => Number(tmux('display-message', '-p', '-t', name, '#{pane_pid}').trim()),
     alternateScreen: () => tmux('display-message', '-p', '-t', name, '#{alternate_on}').trim() === '1',
     waitFor: async (predicate, what, timeoutMs = 15_000) => {
       let last = '';

@@ -22,7 +22,12 @@ describe('MonitorApp', () => {
   test('? shows every key in the help overlay; Esc closes it', async () => {
     const w = fakeWorld();
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     await press(r, '?');
@@ -41,7 +46,12 @@ describe('MonitorApp', () => {
   test('the help overlay fits 80×24', async () => {
     const w = fakeWorld();
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 80, rows: 24 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 80, rows: 24 }}
+        theme={{ color: false }}
+      />,
       80,
     );
     await press(r, '?');
@@ -55,13 +65,23 @@ describe('MonitorApp', () => {
   test('below 80×24 a clear "too small" screen, and back when the terminal grows', async () => {
     const w = fakeWorld();
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 70, rows: 20 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 70, rows: 20 }}
+        theme={{ color: false }}
+      />,
       80,
     );
     await tick();
     expect(r.lastFrame()).toContain('terminal too small: have 70×20, need 80×24');
     r.rerender(
-      <MonitorApp services={w.services} size={{ columns: 80, rows: 24 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 80, rows: 24 }}
+        theme={{ color: false }}
+      />,
     );
     await tick();
     const frame = r.lastFrame()!;
@@ -76,7 +96,12 @@ describe('MonitorApp', () => {
   test('resizing between sizes keeps every line within the width and the frame one row short', async () => {
     const w = fakeWorld();
     let r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     for (const [columns, rows] of [
@@ -87,7 +112,7 @@ describe('MonitorApp', () => {
     ] as const) {
       r.unmount();
       r = renderAt(
-        <MonitorApp services={w.services} size={{ columns, rows }} theme={{ color: false }} />,
+        <MonitorApp frameMs={0} services={w.services} size={{ columns, rows }} theme={{ color: false }} />,
         columns,
       );
       await tick();
@@ -119,7 +144,12 @@ describe('MonitorApp', () => {
     );
     w.lag.set(lag([groupLag({ totalLag: 567 })]));
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     await tick();
@@ -137,7 +167,12 @@ describe('MonitorApp', () => {
     const w = fakeWorld();
     w.cluster.set(cluster({ checkedAt: null, zookeeper: { reachable: false } }));
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     await tick();
@@ -151,7 +186,12 @@ describe('MonitorApp', () => {
       { at: Date.now(), level: 'warn', namespace: 'kafka', message: 'Connection error: ECONNREFUSED' },
     ]);
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     await tick();
@@ -171,7 +211,12 @@ describe('MonitorApp', () => {
   test('while stopping, the footer says what is happening', async () => {
     const w = fakeWorld();
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     await press(r, 'q');

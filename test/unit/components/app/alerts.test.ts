@@ -2,8 +2,8 @@ import { describe, expect, test } from 'vitest';
 import { deriveAlerts, dlqAlert, lagAlerts, silentPlazas } from '../../../../components/alerts/rules.ts';
 import { newestProblem } from '../../../../components/alerts/Footer.tsx';
 import { addSample, growthWithin, rateOver } from '../../../../components/header/rates.ts';
-import { samplerStore } from '../../../../components/hooks/sampler.ts';
-import { fakeStore, groupLag, lag, partitionLag, sink } from '../fakes.ts';
+import { createFrameStore } from '../../../../components/app/frame.ts';
+import { fakeWorld, groupLag, lag, partitionLag, producer, producers, sink } from '../fakes.ts';
 
 const buckets = (before: number, silent: number, partial = 1) => [
   ...Array<number>(before).fill(5),
@@ -113,22 +113,27 @@ describe('rates from samples', () => {
     expect(growthWithin(samples, 5000, 2000)).toBe(0);
   });
 
-  test('the sampler records a sample each time the engine publishes, bounded', () => {
-    let now = 0;
-    const store = fakeStore(sink({ deadLettered: 0 }));
-    const sampler = samplerStore(
-      store,
-      (s) => s.deadLettered,
-      () => now,
-    );
-    const unsubscribe = sampler.subscribe(() => {});
-    for (let i = 1; i <= 100; i++) {
-      now = i * 100;
-      store.set(sink({ deadLettered: i }));
+  test('the frame store samples every engine together, at most once per interval, with the DLQ history', async () => {
+    const w = fakeWorld();
+    let now = 1000;
+    const frames = createFrameStore(w.services, 50, () => now);
+    let notified = 0;
+    const unsubscribe = frames.subscribe(() => notified++);
+    await new Promise((r) => setTimeout(r, 80));
+    const before = notified;
+    for (let i = 1; i <= 20; i++) {
+      now += 10;
+      w.sink.set(sink({ deadLettered: i }));
+      w.producers.set(producers([producer({ acked: i })]));
     }
-    const samples = sampler.getSnapshot();
-    expect(samples.length).toBeLessThanOrEqual(64);
-    expect(samples.at(-1)).toEqual({ at: 10_000, value: 100 });
+    await new Promise((r) => setTimeout(r, 120));
+    // Forty publishes inside one interval reach the screen as one or two frames, not forty.
+    expect(notified - before).toBeGreaterThanOrEqual(1);
+    expect(notified - before).toBeLessThanOrEqual(2);
+    const frame = frames.getSnapshot();
+    expect(frame.sink?.deadLettered).toBe(20);
+    expect(frame.producers?.producers[0]?.acked).toBe(20);
+    expect(frame.deadLetters.at(-1)).toEqual({ at: now, value: 20 });
     unsubscribe();
   });
 });

@@ -45,7 +45,13 @@ describe('LagPane', () => {
       ]),
     );
     const r = renderAt(
-      <LagPane store={store} state={initialLagState} focused={false} width={100} height={10} />,
+      <LagPane
+        snapshot={store.getSnapshot()}
+        state={initialLagState}
+        focused={false}
+        width={100}
+        height={10}
+      />,
       100,
     );
     await tick();
@@ -61,8 +67,19 @@ describe('LagPane', () => {
   });
 
   test('a long topic name is cut, never the partition number', async () => {
-    const store = fakeStore(lag([groupLag({ partitions: [partitionLag({ topic: 'ui.passages_mww8y38k_c6e1f2', partition: 2 })] })]));
-    const r = renderAt(<LagPane store={store} state={initialLagState} focused={false} width={70} height={6} />, 100);
+    const store = fakeStore(
+      lag([groupLag({ partitions: [partitionLag({ topic: 'ui.passages_mww8y38k_c6e1f2', partition: 2 })] })]),
+    );
+    const r = renderAt(
+      <LagPane
+        snapshot={store.getSnapshot()}
+        state={initialLagState}
+        focused={false}
+        width={70}
+        height={6}
+      />,
+      100,
+    );
     await tick();
     expect(r.lastFrame()).toMatch(/ {2}ui\.passages_\w+…\[2\]\s+1200/);
     r.unmount();
@@ -71,7 +88,13 @@ describe('LagPane', () => {
   test('a per-group sparkline of the lag history', async () => {
     const store = fakeStore(lag([groupLag({ history: [0, 0, 10, 100, 50] })]));
     const r = renderAt(
-      <LagPane store={store} state={initialLagState} focused={false} width={100} height={6} />,
+      <LagPane
+        snapshot={store.getSnapshot()}
+        state={initialLagState}
+        focused={false}
+        width={100}
+        height={6}
+      />,
       100,
     );
     await tick();
@@ -81,13 +104,7 @@ describe('LagPane', () => {
 
   test('says it is waiting before the first sample', async () => {
     const r = renderAt(
-      <LagPane
-        store={fakeStore(emptyLagSnapshot())}
-        state={initialLagState}
-        focused={false}
-        width={80}
-        height={6}
-      />,
+      <LagPane snapshot={emptyLagSnapshot()} state={initialLagState} focused={false} width={80} height={6} />,
       100,
     );
     await tick();
@@ -105,7 +122,12 @@ describe('LagPane', () => {
       ]),
     );
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     await tick();
@@ -122,7 +144,13 @@ describe('LagPane', () => {
     const partitions = Array.from({ length: 30 }, (_, i) => partitionLag({ partition: i }));
     const store = fakeStore(lag([groupLag({ partitions })]));
     const r = renderAt(
-      <LagPane store={store} state={{ sort: 'partition', scroll: 20 }} focused width={100} height={8} />,
+      <LagPane
+        snapshot={store.getSnapshot()}
+        state={{ sort: 'partition', scroll: 20 }}
+        focused
+        width={100}
+        height={8}
+      />,
       100,
     );
     await tick();

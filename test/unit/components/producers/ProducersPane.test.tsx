@@ -20,7 +20,13 @@ describe('ProducersPane', () => {
       ]),
     );
     const r = renderAt(
-      <ProducersPane store={store} state={initialProducersState} focused={false} width={90} height={8} />,
+      <ProducersPane
+        snapshot={store.getSnapshot()}
+        state={initialProducersState}
+        focused={false}
+        width={90}
+        height={8}
+      />,
       100,
     );
     await tick();
@@ -32,22 +38,36 @@ describe('ProducersPane', () => {
     r.unmount();
   });
 
-  test('live updates from the store show up', async () => {
-    const store = fakeStore(producers([producer()]));
+  test('live updates from the engine reach the screen through the frame', async () => {
+    const w = fakeWorld();
     const r = renderAt(
-      <ProducersPane store={store} state={initialProducersState} focused width={90} height={8} />,
-      100,
+      <MonitorApp frameMs={0} services={w.services} size={size} theme={{ color: false }} />,
+      120,
     );
     await tick();
-    store.set(producers([producer({ status: { kind: 'stopped' }, ratePerSec: 0 })]));
+    expect(r.lastFrame()).toMatch(/simulator-1.*RUNNING/);
+    w.producers.set(producers([producer({ status: { kind: 'stopped' }, ratePerSec: 0 })]));
     await tick();
     expect(r.lastFrame()).toMatch(/simulator-1.*STOPPED/);
     r.unmount();
   });
 
+  test('role consumer: no producers here, said in words', async () => {
+    const r = renderAt(
+      <ProducersPane snapshot={null} state={initialProducersState} focused={false} width={90} height={8} />,
+      100,
+    );
+    await tick();
+    expect(r.lastFrame()).toContain('this process runs no producers (--role consumer)');
+    r.unmount();
+  });
+
   test('keys drive the engine actions: select, space, s/S, +/-', async () => {
     const w = fakeWorld();
-    const r = renderAt(<MonitorApp services={w.services} size={size} theme={{ color: false }} />, 120);
+    const r = renderAt(
+      <MonitorApp frameMs={0} services={w.services} size={size} theme={{ color: false }} />,
+      120,
+    );
     await tick();
     await press(r, ' ');
     await press(r, '\x1b[B');
@@ -67,7 +87,10 @@ describe('ProducersPane', () => {
 
   test('n adds a producer from a typed spec; a bad spec shows a clear error', async () => {
     const w = fakeWorld();
-    const r = renderAt(<MonitorApp services={w.services} size={size} theme={{ color: false }} />, 120);
+    const r = renderAt(
+      <MonitorApp frameMs={0} services={w.services} size={size} theme={{ color: false }} />,
+      120,
+    );
     await tick();
     await press(r, 'n');
     expect(r.lastFrame()).toContain('add source:');
@@ -88,7 +111,10 @@ describe('ProducersPane', () => {
 
   test("the engine's own refusal is shown in the input", async () => {
     const w = fakeWorld({ addError: 'tolldata: ./nowhere does not exist' });
-    const r = renderAt(<MonitorApp services={w.services} size={size} theme={{ color: false }} />, 120);
+    const r = renderAt(
+      <MonitorApp frameMs={0} services={w.services} size={size} theme={{ color: false }} />,
+      120,
+    );
     await tick();
     await press(r, 'n');
     await press(r, 'tolldata:./nowhere');

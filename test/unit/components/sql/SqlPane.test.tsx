@@ -15,7 +15,7 @@ const saved = [
 ];
 
 function app(w: FakeWorld) {
-  return renderAt(<MonitorApp services={w.services} size={size} theme={{ color: false }} />, 120);
+  return renderAt(<MonitorApp frameMs={0} services={w.services} size={size} theme={{ color: false }} />, 120);
 }
 
 const rows = (n: number) => Array.from({ length: n }, (_, i) => [String(4000 + i), String(i * 10)]);

@@ -16,7 +16,13 @@ describe('ThroughputPane', () => {
   test('busiest plaza first, with its rate, total and a chart with scale labels', async () => {
     const store = fakeStore(sink({ bucketMs: 1000, throughput: plazas(3) }));
     const r = renderAt(
-      <ThroughputPane store={store} state={initialThroughputState} focused={false} width={60} height={14} />,
+      <ThroughputPane
+        sink={store.getSnapshot()}
+        state={initialThroughputState}
+        focused={false}
+        width={60}
+        height={14}
+      />,
       100,
     );
     await tick();
@@ -35,7 +41,12 @@ describe('ThroughputPane', () => {
     const w = fakeWorld();
     w.sink.set(sink({ throughput: plazas(11) }));
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     await press(r, '4');
@@ -54,13 +65,7 @@ describe('ThroughputPane', () => {
 
   test('says so before any plaza has traffic', async () => {
     const r = renderAt(
-      <ThroughputPane
-        store={fakeStore(sink())}
-        state={initialThroughputState}
-        focused={false}
-        width={60}
-        height={8}
-      />,
+      <ThroughputPane sink={sink()} state={initialThroughputState} focused={false} width={60} height={8} />,
       100,
     );
     await tick();

@@ -25,7 +25,7 @@ describe('VehiclesPane', () => {
     );
     const r = renderAt(
       <VehiclesPane
-        store={store}
+        sink={store.getSnapshot()}
         state={initialVehiclesState}
         tz="UTC"
         focused={false}
@@ -47,7 +47,12 @@ describe('VehiclesPane', () => {
     const w = fakeWorld();
     w.sink.set(sink({ recent: recent(0, 5) }));
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     await tick();
@@ -70,7 +75,12 @@ describe('VehiclesPane', () => {
     const w = fakeWorld();
     w.sink.set(sink({ recent: recent(0, 9) }));
     const r = renderAt(
-      <MonitorApp services={w.services} size={{ columns: 120, rows: 40 }} theme={{ color: false }} />,
+      <MonitorApp
+        frameMs={0}
+        services={w.services}
+        size={{ columns: 120, rows: 40 }}
+        theme={{ color: false }}
+      />,
       120,
     );
     await tick();
@@ -98,7 +108,7 @@ describe('VehiclesPane', () => {
     const store = fakeStore(sink({ recent: recent(0, 3) }));
     const r = renderAt(
       <VehiclesPane
-        store={store}
+        sink={store.getSnapshot()}
         state={{ ...initialVehiclesState, filter: 'bus' }}
         tz="UTC"
         focused
