@@ -41,9 +41,14 @@ export function silentPlazas(sink: SinkSnapshot, silenceMs = SILENCE_MS): Alert[
   return out;
 }
 
+/**
+ * STALL/STOP partitions of our group, and of other groups that still have members: a group nobody runs any more
+ * stays STOP on the broker until its offsets expire, which the lag pane shows but is no news worth an alert.
+ */
 export function lagAlerts(lag: LagSnapshot): Alert[] {
   const out: Alert[] = [];
   for (const g of lag.groups) {
+    if (!g.ours && g.members === 0) continue;
     const bad = g.partitions.filter((p) => p.status === 'STALL' || p.status === 'STOP');
     if (bad.length === 0) continue;
     const worst = bad.some((p) => p.status === 'STOP') ? 'STOP' : 'STALL';

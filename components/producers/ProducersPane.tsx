@@ -29,7 +29,7 @@ const COLUMNS: Column<Key>[] = [
 
 function progressText(p: ProducerSnapshot): string {
   const { read, total } = p.progress;
-  const eta = p.etaMs ? ` ${formatDuration(p.etaMs)}` : '';
+  const eta = p.etaMs ? ` ETA ${formatDuration(p.etaMs)}` : '';
   return total ? `${formatCompact(read)}/${formatCompact(total)}${eta}` : formatCompact(read);
 }
 
@@ -75,19 +75,44 @@ function FooterLine({
       </Box>
     );
   }
+  return <StatusLine state={state} selected={selected} />;
+}
+
+/** The selected producer in full: its source spec, progress and note, or its error, or the last notice. */
+function StatusLine({
+  state,
+  selected,
+}: {
+  state: ProducersState;
+  selected: ProducerSnapshot | undefined;
+}): ReactNode {
   if (selected?.status.kind === 'error') {
     return (
-      <Tinted tone="bad">
-        {selected.name}: {selected.status.message}
-      </Tinted>
+      <Text wrap="truncate-end">
+        <Tinted tone="bad">
+          {selected.name}: {selected.status.message}
+        </Tinted>
+      </Text>
     );
   }
-  if (state.notice) return <Tinted tone={state.notice.tone}>{state.notice.text}</Tinted>;
-  const note = selected?.progress.note;
+  if (state.notice) {
+    return (
+      <Text wrap="truncate-end">
+        <Tinted tone={state.notice.tone}>{state.notice.text}</Tinted>
+      </Text>
+    );
+  }
+  if (!selected) return <Text dimColor>{HINT}</Text>;
+  const detail = [
+    `▸ ${selected.spec}`,
+    `read ${progressText(selected)}`,
+    ...(selected.progress.rejected ? [`${formatCount(selected.progress.rejected)} rejected`] : []),
+    ...(selected.progress.note ? [selected.progress.note] : []),
+    ...(selected.lastError ? [`last error: ${selected.lastError}`] : []),
+  ];
   return (
-    <Text dimColor wrap="truncate-end">
-      {note ? `${selected.name}: ${note} · ` : ''}
-      {HINT}
+    <Text wrap="truncate-end" dimColor>
+      {detail.join(' · ')}
     </Text>
   );
 }
@@ -105,8 +130,9 @@ export function ProducersBody({
 }): ReactNode {
   const columns = useMemo(() => fitColumns(COLUMNS, width), [width]);
   const list = snapshot.producers;
-  // In a cramped pane the rows matter more than the hint line; the add input always shows.
-  const footerRows = state.adding ? 2 : rows >= 4 || list.length === 0 ? 1 : 0;
+  // The selected producer's detail line, and the key hints when there is room; in a cramped pane the rows
+  // matter more. The add input always shows.
+  const footerRows = state.adding ? 2 : rows >= 6 ? 2 : rows >= 4 || list.length === 0 ? 1 : 0;
   const visible = Math.max(0, rows - 1 - footerRows);
   const selectedIndex = Math.min(state.selected, Math.max(0, list.length - 1));
   const start = windowStart(selectedIndex, visible, list.length);
@@ -128,7 +154,13 @@ export function ProducersBody({
         ))
       )}
       <Box flexGrow={1} />
-      {footerRows > 0 ? <FooterLine state={state} selected={list[selectedIndex]} /> : null}
+      {state.adding ? <FooterLine state={state} selected={list[selectedIndex]} /> : null}
+      {!state.adding && footerRows > 0 ? <StatusLine state={state} selected={list[selectedIndex]} /> : null}
+      {!state.adding && footerRows > 1 ? (
+        <Text dimColor wrap="truncate-end">
+          {HINT}
+        </Text>
+      ) : null}
     </Box>
   );
 }

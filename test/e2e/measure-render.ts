@@ -81,6 +81,8 @@ const instance = render(createElement(MonitorApp, { services: w.services }), {
   onRender: (m) => inkTimes.push(m.renderTime),
 });
 const timer = setInterval(publish, 150);
+globalThis.gc?.();
+const startHeap = process.memoryUsage().heapUsed;
 const startCpu = process.cpuUsage();
 const startAt = performance.now();
 await new Promise((r) => setTimeout(r, seconds * 1000));
@@ -89,8 +91,10 @@ const wall = performance.now() - startAt;
 clearInterval(timer);
 instance.unmount();
 const share = (cpu.user + cpu.system) / 1000 / wall;
+globalThis.gc?.();
+const heapGrowth = (process.memoryUsage().heapUsed - startHeap) / 1024 / 1024;
 const median = [...inkTimes].sort((a, b) => a - b)[Math.floor(inkTimes.length / 2)] ?? 0;
 process.stdout.write(
-  `UI render cost at 50,000 passages/s (engines publish every 150 ms, frames every ${FRAME_MS} ms, maxFps 20, NODE_ENV=${process.env.NODE_ENV ?? 'development'}): ${(share * 100).toFixed(1)} % of one core; ${Math.round(bytes / (wall / 1000) / 1024)} KiB/s to the terminal in ${inkTimes.length} frames (Ink's own drawing ${median.toFixed(1)} ms median); ${tick} publishes\n`,
+  `UI render cost at 50,000 passages/s (engines publish every 150 ms, frames every ${FRAME_MS} ms, maxFps 20, NODE_ENV=${process.env.NODE_ENV ?? 'development'}): ${(share * 100).toFixed(1)} % of one core; ${Math.round(bytes / (wall / 1000) / 1024)} KiB/s to the terminal in ${inkTimes.length} frames (Ink's own drawing ${median.toFixed(1)} ms median); ${tick} publishes; heap ${heapGrowth >= 0 ? '+' : ''}${heapGrowth.toFixed(1)} MB\n`,
 );
 process.exit(0);

@@ -205,7 +205,7 @@ describe('tollstream monitor in a terminal', () => {
     await expectExactlyOnce();
   });
 
-  it('fits 80×24, survives resizes and a too-small window, keeps SQL history, and quits on Ctrl-C', async () => {
+  it('fits 80×24, keeps SQL history, cancels a running query, survives resizes and a too-small window, quits on Ctrl-C', async () => {
     const before = await expectExactlyOnce();
     const s = start(80, 24);
     const first = await s.waitFor(
@@ -223,6 +223,13 @@ describe('tollstream monitor in a terminal', () => {
     s.keys('Up');
     await s.waitFor((x) => x.includes('sql> DELETE FROM passages;'), 'the last statement of the earlier run');
     s.keys('C-u');
+    // Ctrl-C cancels a running statement on the server (KILL QUERY), and the prompt says so.
+    s.type('SELECT SLEEP(20) AS slept;');
+    s.keys('Enter');
+    await s.waitFor((x) => x.includes('RUNNING'), 'the slow query to run');
+    s.keys('C-c');
+    await s.waitFor((x) => /CANCELLED after/.test(x), 'the query to be cancelled', 10_000);
+    s.keys('Escape');
     await pause(200);
     s.keys('Escape');
     await s.waitFor((x) => x.includes('╭─ 5 SQL'), 'the prompt to lose focus');

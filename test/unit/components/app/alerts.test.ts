@@ -42,7 +42,7 @@ describe('alerts', () => {
     expect(silentPlazas(never)).toEqual([]);
   });
 
-  test('partitions in STALL or STOP, per group; ours is an error', () => {
+  test('partitions in STALL or STOP, per group; ours is an error; abandoned groups stay quiet', () => {
     const l = lag([
       groupLag({
         partitions: [
@@ -51,6 +51,12 @@ describe('alerts', () => {
         ],
       }),
       groupLag({ groupId: 'other', ours: false, partitions: [partitionLag({ status: 'WARN' })] }),
+      groupLag({
+        groupId: 'abandoned',
+        ours: false,
+        members: 0,
+        partitions: [partitionLag({ status: 'STOP' })],
+      }),
     ]);
     expect(lagAlerts(l)).toEqual([
       {
