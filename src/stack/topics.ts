@@ -2,15 +2,10 @@
  * The topics of DESIGN.md as the stack creates them. One broker: replication factor 1. Three brokers:
  * replication factor 3 and min.insync.replicas=2, so one broker may fail without losing acknowledged writes.
  */
+import { TOPICS } from '../domain/types.ts';
 import type { TopicSpec } from '../kafka/admin.ts';
 
-export const TOPICS = {
-  passages: 'toll.passages',
-  payments: 'toll.payments',
-  plazas: 'toll.plazas',
-  dlq: 'toll.dlq',
-  legacy: 'toll',
-} as const;
+export { TOPICS };
 
 export function topicPlan(brokerCount: number): TopicSpec[] {
   const replicated = brokerCount >= 3;
