@@ -74,8 +74,14 @@ function partitionCells(p: PartitionLag, labelWidth: number): Record<Key, Cell> 
 /** "▸ OK tollstream-sink (ours) · Stable · 1 member · lag 1,234 ▁▂▅": the status first, so it never gets cut. */
 function groupCells(g: GroupLag, width: number): Cell[] {
   const status = g.status;
-  const meta = ` · ${g.state} · ${g.members} member${g.members === 1 ? '' : 's'} · lag ${g.totalLag === null ? DASH : formatCount(g.totalLag)}`;
+  const lag = `lag ${g.totalLag === null ? DASH : formatCount(g.totalLag)}`;
   const ours = g.ours ? ' (ours)' : '';
+  const full = ` · ${g.state} · ${g.members} member${g.members === 1 ? '' : 's'} · ${lag}`;
+  // Narrow panes keep the group id readable and the lag visible; state and members are the first to go.
+  const meta =
+    2 + status.length + 1 + Math.min(g.groupId.length, 16) + ours.length + full.length <= width
+      ? full
+      : ` · ${lag}`;
   const fixed = 2 + status.length + 1 + ours.length + meta.length;
   const idRoom = Math.max(8, width - fixed);
   const id = g.groupId.length > idRoom ? `${g.groupId.slice(0, idRoom - 1)}…` : g.groupId;

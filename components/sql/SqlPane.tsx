@@ -171,10 +171,15 @@ function buildResultTable({
 }): { table: ReactNode; hidden: number } {
   // Returns how many columns were left out too, for the status line above the table.
   const rows = outcome.rows.slice(page * pageSize, page * pageSize + pageSize);
-  const fitted = fitResult(outcome.columns, rows, width);
+  const fitted = fitResult(outcome.columns, rows, width, outcome.numeric);
   if (fitted.keys.length === 0) return { table: null, hidden: fitted.hiddenColumns };
   return {
-    table: <CompactTable data={fitted.data} columns={fitted.keys} />,
+    table: (
+      <CompactTable
+        data={fitted.data}
+        columns={fitted.keys.map((key, i) => ({ key, align: fitted.align[i] ?? 'left' }))}
+      />
+    ),
     hidden: fitted.hiddenColumns,
   };
 }
@@ -216,15 +221,19 @@ export const SqlPane = memo(function SqlPane({
   else if (outcome) status = outcomeLine(outcome, page, pages, table.hidden);
   else status = <SavedList saved={saved} width={bodyWidth} />;
   if (body < 3) {
-    // Collapsed: the prompt line only, with the last outcome summarised after it.
+    // Collapsed: the prompt line only, with the last outcome summarised after it. Both get explicit widths:
+    // a flex row would let a long status push past the border.
+    const lastLine = state.text.split('\n').at(-1) ?? '';
+    const inputWidth = Math.min(lastLine.length + 6, Math.floor(bodyWidth / 2));
     return (
       <Panel index={5} title="SQL" info={info} focused={focused} width={width} height={height}>
-        <Box>
-          <Box flexShrink={0}>
+        <Box width={bodyWidth}>
+          <Box width={inputWidth} flexShrink={0}>
             <Input text={state.text} cursor={state.cursor} focused={focused} maxLines={1} />
           </Box>
-          <Text> </Text>
-          <Box flexGrow={1}>{status}</Box>
+          <Box width={Math.max(0, bodyWidth - inputWidth)} flexShrink={0}>
+            {status}
+          </Box>
         </Box>
       </Panel>
     );

@@ -5,6 +5,8 @@
 
 export interface FittedResult {
   keys: string[];
+  /** Same order as keys. */
+  align: ('left' | 'right')[];
   data: Record<string, string>[];
   hiddenColumns: number;
 }
@@ -40,6 +42,7 @@ export function fitResult(
   columns: readonly string[],
   rows: readonly (readonly (string | null)[])[],
   width: number,
+  numeric: readonly boolean[] = [],
 ): FittedResult {
   const names = uniqueKeys(columns);
   const texts = rows.map((r) => names.map((_, i) => cellText(r[i] ?? null)));
@@ -62,5 +65,10 @@ export function fitResult(
     });
     return row;
   });
-  return { keys: fixedKeys, data, hiddenColumns: names.length - count };
+  return {
+    keys: fixedKeys,
+    align: fixedKeys.map((_, i) => (numeric[i] ? 'right' : 'left')),
+    data,
+    hiddenColumns: names.length - count,
+  };
 }

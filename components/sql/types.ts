@@ -7,6 +7,8 @@ export type QueryOutcome =
   | {
       kind: 'rows';
       columns: string[];
+      /** Per column: numbers are right-aligned. */
+      numeric?: boolean[];
       /** Cells already rendered as text; null is SQL NULL. */
       rows: (string | null)[][];
       rowCount: number;

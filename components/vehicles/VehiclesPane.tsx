@@ -18,8 +18,8 @@ const COLUMNS: Column<Key>[] = [
   { key: 'time', title: 'time', width: 8, priority: 0 },
   { key: 'plaza', title: 'plaza', width: 5, align: 'right', priority: 0 },
   { key: 'lane', title: 'lane', width: 4, align: 'right', priority: 3 },
-  { key: 'type', title: 'type', width: 10, priority: 0 },
-  { key: 'vehicle', title: 'vehicle', width: 10, priority: 1, grow: true },
+  { key: 'type', title: 'type', width: 7, priority: 0 },
+  { key: 'vehicle', title: 'vehicle', width: 8, priority: 0, grow: true },
   { key: 'amount', title: 'amount', width: 10, align: 'right', priority: 2 },
 ];
 

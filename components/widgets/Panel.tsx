@@ -44,6 +44,8 @@ export const Panel = memo(function Panel({
         width={width}
         height={Math.max(1, height - 1)}
         paddingX={1}
+        // Content is sized to fit; clipping is the safety net that keeps a miscount from breaking a border.
+        overflow="hidden"
       >
         {children}
       </Box>

@@ -21,6 +21,7 @@ export function toPromptOutcome(o: ExecutorOutcome): QueryOutcome {
       return {
         kind: 'rows',
         columns: o.columns.map((c) => c.name),
+        numeric: o.columns.map((c) => c.numeric),
         rows: o.rows.map((r) => r.map((v) => textValue(v))),
         rowCount: o.rows.length,
         truncated: o.truncated,

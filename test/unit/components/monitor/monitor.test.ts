@@ -62,6 +62,7 @@ describe('query service translation', () => {
     expect(rows).toEqual({
       kind: 'rows',
       columns: ['plaza_id', 'name'],
+      numeric: [true, false],
       rows: [
         ['4000', 'Plaza 4000'],
         ['4001', null],

@@ -34,6 +34,7 @@ describe('SqlPane', () => {
     w.query.finish({
       kind: 'rows',
       columns: ['plaza_id', 'n'],
+      numeric: [true, true],
       rows: rows(3),
       rowCount: 3,
       truncated: false,
@@ -42,8 +43,10 @@ describe('SqlPane', () => {
     await tick();
     const frame = r.lastFrame()!;
     expect(frame).toMatch(/OK 3 rows in 12ms/);
-    expect(frame).toMatch(/│ plaza_id │ n\s+│/);
-    expect(frame).toMatch(/│ 4002\s+│ 20 │/);
+    // Numeric columns are right-aligned, headings included.
+    expect(frame).toMatch(/│ plaza_id │  n │/);
+    expect(frame).toMatch(/│     4002 │ 20 │/);
+    expect(frame).toMatch(/│     4000 │  0 │/);
     r.unmount();
   });
 

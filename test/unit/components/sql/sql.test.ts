@@ -112,9 +112,10 @@ describe('result table fitting', () => {
     expect(tiny.hiddenColumns).toBeGreaterThan(0);
   });
 
-  test('NULL, line breaks and repeated column names', () => {
-    const r = fitResult(['n', 'n'], [[null, 'a\nb']], 80);
+  test('NULL, line breaks, repeated column names, numbers aligned right', () => {
+    const r = fitResult(['n', 'n'], [[null, 'a\nb']], 80, [true, false]);
     expect(r.keys).toEqual(['n', 'n~2']);
+    expect(r.align).toEqual(['right', 'left']);
     expect(r.data[0]).toEqual({ n: 'NULL', 'n~2': 'a b' });
   });
 });
