@@ -49,33 +49,27 @@ function producerCells(p: ProducerSnapshot): Record<Key, Cell> {
 
 const HINT = 'space start/stop · s/S all · +/- rate · n add';
 
-function FooterLine({
-  state,
-  selected,
-}: {
-  state: ProducersState;
-  selected: ProducerSnapshot | undefined;
-}): ReactNode {
-  if (state.adding) {
-    return (
-      <Box flexDirection="column">
-        <Text wrap="truncate-start">
-          <Text bold>add source: </Text>
-          {state.adding.text}
-          <Text inverse> </Text>
+/** The `n` input: the spec being typed, then either the accepted forms or why the last try was refused. */
+function AddInput({ adding }: { adding: NonNullable<ProducersState['adding']> }): ReactNode {
+  return (
+    <Box flexDirection="column">
+      <Text wrap="truncate-start">
+        <Text bold>add source: </Text>
+        {adding.text}
+        <Text inverse> </Text>
+      </Text>
+      {adding.error ? (
+        <Text wrap="truncate-end">
+          <Tinted tone="bad">error: {adding.error}</Tinted>
         </Text>
-        {state.adding.error ? (
-          <Tinted tone="bad">error: {state.adding.error}</Tinted>
-        ) : (
-          <Text dimColor wrap="truncate-end">
-            simulator · tolldata:&lt;dir&gt; · hourly:&lt;file&gt; · http:&lt;url&gt; · file:&lt;path&gt;
-            (Enter add, Esc cancel)
-          </Text>
-        )}
-      </Box>
-    );
-  }
-  return <StatusLine state={state} selected={selected} />;
+      ) : (
+        <Text dimColor wrap="truncate-end">
+          simulator · tolldata:&lt;dir&gt; · hourly:&lt;file&gt; · http:&lt;url&gt; · file:&lt;path&gt; (Enter
+          add, Esc cancel)
+        </Text>
+      )}
+    </Box>
+  );
 }
 
 /** The selected producer in full: its source spec, progress and note, or its error, or the last notice. */
@@ -154,7 +148,7 @@ export function ProducersBody({
         ))
       )}
       <Box flexGrow={1} />
-      {state.adding ? <FooterLine state={state} selected={list[selectedIndex]} /> : null}
+      {state.adding ? <AddInput adding={state.adding} /> : null}
       {!state.adding && footerRows > 0 ? <StatusLine state={state} selected={list[selectedIndex]} /> : null}
       {!state.adding && footerRows > 1 ? (
         <Text dimColor wrap="truncate-end">
