@@ -35,6 +35,10 @@ function logCreator(log: Logger) {
     ({ namespace, level, log: entry }: KafkaLogEntry): void => {
       const { message, ...extra } = entry;
       const child = log.child(namespace || 'kafkajs');
+      // Our publishers bound kafkajs's retries on purpose and resend the same batch themselves (the broker
+      // de-duplicates by sequence number), so this warning would only alarm people.
+      if (message.startsWith('Limiting retries for the idempotent producer'))
+        return child.debug(message, extra);
       // kafkajs logs a stack of routine reconnects at ERROR; they are warnings for an operator.
       if (level === KafkaLogLevel.ERROR || level === KafkaLogLevel.WARN) child.warn(message, extra);
       else if (level === KafkaLogLevel.INFO) child.debug(message, extra);

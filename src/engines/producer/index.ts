@@ -57,23 +57,6 @@ export function defaultPace(spec: string, config: Config): Pace {
     : { kind: 'speed', factor: config.run.speed };
 }
 
-/**
- * kafkajs warns that bounded retries "may invalidate EoS guarantees" for an idempotent producer. Here they do
- * not: when kafkajs gives up, the engine resends the same batch with the sequence numbers kafkajs rolled back,
- * which the broker de-duplicates (delivery.ts). The warning would only alarm people, so it is dropped.
- */
-function withoutRetryWarning(log: Logger): Logger {
-  const drop = (message: string): boolean =>
-    message.startsWith('Limiting retries for the idempotent producer');
-  return {
-    debug: (m, e) => log.debug(m, e),
-    info: (m, e) => log.info(m, e),
-    warn: (m, e) => (drop(m) ? undefined : log.warn(m, e)),
-    error: (m, e) => log.error(m, e),
-    child: (ns) => withoutRetryWarning(log.child(ns)),
-  };
-}
-
 export function createProducerEngine(config: Config, options: ProducerEngineOptions = {}): ProducerEngine {
   const topics: Topics = { ...TOPICS, ...options.topics };
   const logger = options.logger ?? createLogger('producers');
@@ -88,7 +71,7 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
     options.publisherFactory ??
     ((id: string): Publisher => {
       kafka ??= createKafka(config.kafka, {
-        logger: withoutRetryWarning(logger.child('kafka')),
+        logger: logger.child('kafka'),
         clientIdSuffix: '-producer',
       });
       void id;
