@@ -4,7 +4,7 @@
  */
 
 /**
- * Relative traffic per local hour 0..23, mean 1.0. Derived once from /work/shared/data/mta/Queens_Midtown_Tunnel.csv
+ * Relative traffic per local hour 0..23, mean 1.0. Derived once from ../shared/data/mta/Queens_Midtown_Tunnel.csv
  * (MTA hourly counts, plaza 7 inbound, 2010-01-01..2017-01-09, 61,536 rows, 2,564 per hour of day): the mean
  * `Total` of each hour of day divided by the mean of those 24 means (1,767.65 vehicles/hour), rounded to 3 places.
  */

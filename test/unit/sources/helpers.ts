@@ -1,12 +1,16 @@
 /** Test helpers for sources: drain a source, check every event against the wire contract. */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { validatePassageObject, validatePaymentObject } from '../../../src/domain/validate.ts';
 import type { TollEvent } from '../../../src/domain/types.ts';
 import type { SourceContext, TollSource } from '../../../src/sources/source.ts';
 
-export const TOLLDATA_DIR = '/work/shared/data/tolldata';
-export const MTA_FILE = '/work/shared/data/mta/Queens_Midtown_Tunnel.csv';
-export const FASTAG_FILE = '/work/shared/data/fastag/FastagFraudDetection.csv';
+/** The third-party data files live in ../shared/data beside the repository (read at test time, never copied). */
+const SHARED_DATA = fileURLToPath(new URL('../../../../shared/data/', import.meta.url));
+export const TOLLDATA_DIR = path.join(SHARED_DATA, 'tolldata');
+export const MTA_FILE = path.join(SHARED_DATA, 'mta/Queens_Midtown_Tunnel.csv');
+export const FASTAG_FILE = path.join(SHARED_DATA, 'fastag/FastagFraudDetection.csv');
 
 export function context(overrides: Partial<SourceContext> = {}): SourceContext {
   return { tz: 'UTC', pace: { kind: 'speed', factor: 'max' }, stateDir: '/nonexistent', ...overrides };
