@@ -1,7 +1,8 @@
 /** Cluster administration and offset look-ups: what the stack launcher, lag monitor and tests need. */
 import type { Admin, ITopicConfig } from 'kafkajs';
 import type { Kafka } from './client.ts';
-import { KafkaAdapterError } from './client.ts';
+import { isRetriable, KafkaAdapterError } from './client.ts';
+import { sleep } from '../util/backoff.ts';
 
 export interface TopicSpec {
   topic: string;
@@ -102,7 +103,7 @@ export class KafkaAdmin {
   }
 
   async describeTopics(topics?: string[]): Promise<TopicDescription[]> {
-    const meta = await this.admin.fetchTopicMetadata(topics ? { topics } : undefined);
+    const meta = await retryBriefly(() => this.admin.fetchTopicMetadata(topics ? { topics } : undefined));
     return meta.topics
       .map((t) => ({
         topic: t.name,
@@ -172,6 +173,21 @@ export class KafkaAdmin {
         .map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port }))
         .sort((a, b) => a.nodeId - b.nodeId),
     };
+  }
+}
+
+/**
+ * A broker that has just started (or just joined) can answer metadata before it has learnt every topic
+ * ("This server does not host this topic-partition"); such errors are retriable and pass within a second.
+ */
+async function retryBriefly<T>(work: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (e) {
+      if (attempt >= attempts || !isRetriable(e)) throw e;
+      await sleep(200 * attempt);
+    }
   }
 }
 

@@ -80,12 +80,24 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
   const zk = java('org.apache.zookeeper.server.quorum.QuorumPeerMain', zkProps, dir);
   await waitFor(() => portOpen('127.0.0.1', zkPort, 500), { timeoutMs: 60_000, what: 'private ZooKeeper' });
   let broker: ChildProcess | undefined;
+  // A broker restarted within the ZooKeeper session of one killed before it exits at once (its id is still
+  // registered); launch again until one stays up and listens.
   const startBroker = async (): Promise<void> => {
-    broker = java('kafka.Kafka', serverProps, dir);
-    await waitFor(() => portOpen('127.0.0.1', brokerPort, 500), {
-      timeoutMs: 90_000,
-      what: 'private Kafka broker',
-    });
+    let dead = true;
+    await waitFor(
+      async () => {
+        if (dead) {
+          const child = java('kafka.Kafka', serverProps, dir);
+          broker = child;
+          dead = false;
+          child.once('exit', () => {
+            if (broker === child) dead = true;
+          });
+        }
+        return !dead && (await portOpen('127.0.0.1', brokerPort, 500));
+      },
+      { timeoutMs: 90_000, intervalMs: 500, what: 'private Kafka broker' },
+    );
   };
   const stopBroker = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
     if (!broker) return;
