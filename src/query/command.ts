@@ -10,7 +10,7 @@
 import type { CommandContext } from '../cli/main.ts';
 import { readerUrl } from '../stack/reader.ts';
 import { createQueryExecutor } from './executor.ts';
-import { formatCsv, formatJson, formatTable, parseFormat } from './format.ts';
+import { formatRows, parseFormat } from './format.ts';
 import type { OutputFormat } from './format.ts';
 import { describeFailure, formatDuration } from './outcome.ts';
 import type { QueryColumn, QueryOutcome } from './outcome.ts';
@@ -113,25 +113,14 @@ function printRows(format: OutputFormat, result: Extract<QueryOutcome, { kind: '
   const note = truncated
     ? `truncated at ${rowCap} ${rowCap === 1 ? 'row' : 'rows'} (the row cap; --row-cap raises it)`
     : null;
-  switch (format) {
-    case 'table': {
-      const count = `${rows.length} ${rows.length === 1 ? 'row' : 'rows'} in ${formatDuration(elapsedMs)}`;
-      process.stdout.write(`${formatTable(columns, rows)}${count}${note ? `; ${note}` : ''}\n`);
-      return;
-    }
-    case 'json':
-      process.stdout.write(formatJson(columns, rows));
-      break;
-    case 'csv':
-      process.stdout.write(formatCsv(columns, rows));
-      break;
-    default: {
-      const never: never = format;
-      throw new Error(`unknown format ${String(never)}`);
-    }
+  process.stdout.write(formatRows(format, columns, rows));
+  if (format === 'table') {
+    const count = `${rows.length} ${rows.length === 1 ? 'row' : 'rows'} in ${formatDuration(elapsedMs)}`;
+    process.stdout.write(`${count}${note ? `; ${note}` : ''}\n`);
+  } else if (note) {
+    // Machine formats keep stdout clean; the note goes to stderr.
+    process.stderr.write(`tollstream query: ${note}\n`);
   }
-  // Machine formats keep stdout clean; the note goes to stderr.
-  if (note) process.stderr.write(`tollstream query: ${note}\n`);
 }
 
 function listSaved(format: OutputFormat): number {
@@ -147,20 +136,6 @@ function listSaved(format: OutputFormat): number {
       .map((p) => (p.default === undefined ? `${p.name} (required)` : `${p.name}=${p.default ?? ''}`))
       .join(' '),
   ]);
-  switch (format) {
-    case 'table':
-      process.stdout.write(formatTable(columns, rows, { maxWidth: 80 }));
-      break;
-    case 'json':
-      process.stdout.write(formatJson(columns, rows));
-      break;
-    case 'csv':
-      process.stdout.write(formatCsv(columns, rows));
-      break;
-    default: {
-      const never: never = format;
-      throw new Error(`unknown format ${String(never)}`);
-    }
-  }
+  process.stdout.write(formatRows(format, columns, rows, { maxWidth: 80 }));
   return EXIT_QUERY.ok;
 }

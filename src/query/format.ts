@@ -90,3 +90,24 @@ export function formatTable(
   const rule = widths.map((w) => '-'.repeat(w)).join('-+-');
   return [header, rule, ...cells.map((r) => line(r, true))].map((l) => `${l}\n`).join('');
 }
+
+/** Renders rows in the chosen output format (table options apply to the table only). */
+export function formatRows(
+  format: OutputFormat,
+  columns: readonly QueryColumn[],
+  rows: readonly unknown[][],
+  tableOptions: { maxWidth?: number } = {},
+): string {
+  switch (format) {
+    case 'table':
+      return formatTable(columns, rows, tableOptions);
+    case 'json':
+      return formatJson(columns, rows);
+    case 'csv':
+      return formatCsv(columns, rows);
+    default: {
+      const never: never = format;
+      throw new Error(`unknown format ${String(never)}`);
+    }
+  }
+}
