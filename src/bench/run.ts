@@ -3,7 +3,7 @@
  * running stack on run-scoped topics, database and group (fixture.ts).
  *  1. full speed: rate 0 for `events` passages; produced/s, persisted/s (until the sink has persisted the last
  *     one and the run reconciled), latency at full speed;
- *  2. at rate: 2,000 passages/s for 20 s; p50/p99 produce-to-commit latency there;
+ *  2. at rate: 2,000 passages/s for 20 s (a flat curve, so the rate holds at any hour); p50/p99 produce-to-commit latency there;
  *  3. Kafka's ProducerPerformance with `events` 200-byte records, acks=all, on a topic like the passages topic.
  * Peak RSS is the process's maxRSS over phases 1 and 2 (ProducerPerformance runs in its own JVM).
  */
@@ -34,7 +34,7 @@ function phaseConfig(fixture: BenchFixture, base: Config, run: Partial<Config['r
   const { durationMs: _d, events: _e, ...rest } = base.run;
   return {
     ...fixture.config,
-    run: { ...rest, sources: ['simulator'], role: 'all', intervalMs: 1000, ...run },
+    run: { ...rest, sources: ['simulator:curve=flat'], role: 'all', intervalMs: 1000, ...run },
   };
 }
 

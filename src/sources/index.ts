@@ -114,9 +114,9 @@ export function describeSources(): string {
   simulator[:<options>]      endless realistic traffic. Options as key=value joined by &:
                              seed, runId, plazas (4000-4010 | 4000:8,4001:6), mix (car:11,truck:4,van:2),
                              methods (e-tag:80,cash:7,card:9,prepaid:4), tariff (car:450,...), pool, zipf, oneOff,
-                             dayMinutes (one simulated day in N minutes), start (date), meanRate,
+                             dayMinutes (one simulated day in N minutes), start (date), meanRate, curve (daily|flat),
                              scenario (${SIMULATOR_SCENARIOS.join(', ')}), rushFactor, outagePlaza, outageStart (HH:MM),
-                             outageMinutes. --rate is the mean passages/s over the day.
+                             outageMinutes. --rate is the mean passages/s over the day (curve=flat: at every hour).
   tolldata:<dir>             the classic ${Object.values(TOLLDATA_FILES).join(' + ')}, joined by Rowid, in time order.
   hourly:<file>[#plaza=<id>] MTA hourly counts (Date,Total,Day file, plaza ${DERIVED_DEFAULT_PLAZA} by default; or the
                              open-data CSV export), each count expanded into that many passages.

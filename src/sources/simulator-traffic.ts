@@ -7,7 +7,7 @@
 import type { PaymentMethod, Plaza, TollEvent } from '../domain/types.ts';
 import { createRng, exponentialGap, hash32, WeightedPicker, type Rng } from './random.ts';
 import { DEFAULT_TARIFF, TARIFF_CURRENCY, tollCents, type Tariff } from './tariff.ts';
-import { hourWeight, localHour } from './traffic-curve.ts';
+import { hourWeight, localHour, type Curve } from './traffic-curve.ts';
 import { isoUtc } from './iso-time.ts';
 import { DEFAULT_MIX, VehiclePool } from './vehicle-pool.ts';
 
@@ -75,6 +75,8 @@ export interface TrafficOptions {
   methods: Readonly<Record<string, number>>;
   /** Multiplier for the rush hours; 1 means no rush-hour scenario. */
   rushFactor: number;
+  /** The 24-hour shape of the rate (default daily). */
+  curve?: Curve;
   outage?: Outage;
 }
 
@@ -133,7 +135,7 @@ export class Traffic {
     while (t < toMs) {
       const { hour, nextHourMs } = localHour(t, this.options.tz);
       const segmentEnd = Math.min(toMs, nextHourMs);
-      const ratePerMs = (meanPerSec * hourWeight(hour, this.options.rushFactor)) / 1000;
+      const ratePerMs = (meanPerSec * hourWeight(hour, this.options.rushFactor, this.options.curve)) / 1000;
       // Memoryless: when the rate changes (new hour, new pace) the next arrival is redrawn from here.
       if (this.next === undefined || this.nextRate !== ratePerMs || this.next < t) {
         this.next = t + exponentialGap(this.rng, ratePerMs);

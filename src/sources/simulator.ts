@@ -8,7 +8,7 @@
  * the wall clock it continues in real time, because passages from the future are invalid.
  *
  * Pace. `rate R` is the mean passages per wall second over a simulated day: at 8 am the simulator runs faster
- * than R, at 3 am slower (see traffic-curve.ts). `rate 0` generates as fast as the producer takes it, at
+ * than R, at 3 am slower (see traffic-curve.ts); with `curve=flat` it is R at every hour. `rate 0` generates as fast as the producer takes it, at
  * `meanRate` passages per simulated second with stamps capped at the wall clock. `speed f` sets the compression
  * to f (`max` = as fast as possible) with `meanRate` per simulated second; a simulated clock that has met the wall
  * clock stays on it, whatever the speed.
@@ -20,7 +20,7 @@ import type { TollEvent } from '../domain/types.ts';
 import { wallClockToEpoch } from '../domain/time.ts';
 import type { Pace, SourceContext, SourceProgress, TollSource } from './source.ts';
 import { assertPace, isUnlimited, Pacer } from './pacer.ts';
-import { peakWeight } from './traffic-curve.ts';
+import { CURVES, peakWeight, type Curve } from './traffic-curve.ts';
 import type { Tariff, Rate } from './tariff.ts';
 import { DEFAULT_TARIFF } from './tariff.ts';
 import {
@@ -51,6 +51,8 @@ export interface SimulatorOptions {
   /** Simulated clock start, epoch ms. */
   start?: number;
   scenarios?: Scenario[];
+  /** The 24-hour shape of the rate: daily (default; a rate is the day's mean) or flat (a rate holds at any hour). */
+  curve?: Curve;
   /** Rush-hour multiplier for the peak hours (default 2). */
   rushFactor?: number;
   /** plaza-outage: which plaza goes silent, from when (local minute of day) and for how long. */
@@ -104,6 +106,7 @@ export function createSimulatorSource(
     oneOffShare: options.oneOffShare ?? DEFAULT_TRAFFIC.oneOffShare,
     methods: options.methods ?? DEFAULT_TRAFFIC.methods,
     rushFactor: scenarios.has('rush-hour') ? (options.rushFactor ?? 2) : 1,
+    curve: options.curve ?? 'daily',
     ...(scenarios.has('plaza-outage')
       ? {
           outage: {
@@ -115,7 +118,7 @@ export function createSimulatorSource(
       : {}),
   });
   const meanRate = options.meanRate ?? 100;
-  const peak = peakWeight(traffic.options.rushFactor);
+  const peak = peakWeight(traffic.options.rushFactor, traffic.options.curve);
 
   let pace = ctx.pace;
   assertPace(pace);
@@ -342,6 +345,12 @@ export function parseSimulatorOptions(bag: OptionBag, tz: string): SimulatorOpti
       }
       return name as Scenario;
     });
+  }
+  const curve = bag.string('curve');
+  if (curve !== undefined) {
+    if (!(CURVES as readonly string[]).includes(curve))
+      bag.fail(`curve "${curve}" is not one of ${CURVES.join(', ')}`);
+    options.curve = curve as Curve;
   }
   if (bag.has('rushFactor')) options.rushFactor = bag.number('rushFactor', 2, 0, 100);
   const outage: Partial<Outage> = {};

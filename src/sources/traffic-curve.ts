@@ -13,18 +13,25 @@ export const HOURLY_WEIGHTS: readonly number[] = [
   1.363, 1.406, 1.458, 1.382, 1.156, 0.944, 0.845, 0.749, 0.596,
 ];
 
+/**
+ * `daily` follows HOURLY_WEIGHTS, so a rate is the day's mean; `flat` weighs every hour 1, so a rate holds at any
+ * hour (load tests, steady demos). The rush-hour scenario amplifies its hours on either curve.
+ */
+export const CURVES = ['daily', 'flat'] as const;
+export type Curve = (typeof CURVES)[number];
+
 /** Hours the rush-hour scenario amplifies: the morning and evening peaks of the curve above. */
 export const RUSH_HOURS: readonly number[] = [7, 8, 9, 16, 17, 18];
 
 /** Weight of a local hour, with the rush-hour multiplier applied to peak hours (1 = no scenario). */
-export function hourWeight(hour: number, rushFactor = 1): number {
-  const w = HOURLY_WEIGHTS[hour] ?? 1;
+export function hourWeight(hour: number, rushFactor = 1, curve: Curve = 'daily'): number {
+  const w = curve === 'flat' ? 1 : (HOURLY_WEIGHTS[hour] ?? 1);
   return RUSH_HOURS.includes(hour) ? w * rushFactor : w;
 }
 
 /** Largest weight of the day, the ceiling a window's arrival count is planned against. */
-export function peakWeight(rushFactor = 1): number {
-  return Math.max(...HOURLY_WEIGHTS.map((_, h) => hourWeight(h, rushFactor)));
+export function peakWeight(rushFactor = 1, curve: Curve = 'daily'): number {
+  return Math.max(...HOURLY_WEIGHTS.map((_, h) => hourWeight(h, rushFactor, curve)));
 }
 
 const hourFormatters = new Map<string, Intl.DateTimeFormat>();

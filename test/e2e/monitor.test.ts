@@ -81,6 +81,8 @@ describe('tollstream monitor in a terminal', () => {
       stateDir,
       '--rate',
       '400',
+      '--source',
+      'simulator:curve=flat',
     ]);
     sessions.push(s);
     return s;

@@ -45,7 +45,16 @@ describe('tollstream --headless --role', () => {
 
   it('a consumer killed with SIGKILL mid-run and restarted still persists every passage exactly once', async () => {
     const { topics, db, start } = await isolated();
-    const producer = start(['--role', 'producer', '--events', '15000', '--rate', '1500']);
+    const producer = start([
+      '--role',
+      'producer',
+      '--events',
+      '15000',
+      '--rate',
+      '1500',
+      '--source',
+      'simulator:curve=flat',
+    ]);
     const first = start(['--role', 'consumer']);
     await waitFor(async () => (await passageCount(db.storage)) > 2000, {
       what: 'the first consumer to persist',
@@ -87,7 +96,16 @@ describe('tollstream --headless --role', () => {
       },
       { what: 'both consumers to own two passage partitions each', timeoutMs: 60_000 },
     );
-    const producer = start(['--role', 'producer', '--events', '12000', '--rate', '1500']);
+    const producer = start([
+      '--role',
+      'producer',
+      '--events',
+      '12000',
+      '--rate',
+      '1500',
+      '--source',
+      'simulator:curve=flat',
+    ]);
     await waitFor(async () => (await passageCount(db.storage)) > 2000, { what: 'passages to flow' });
     a.child.kill('SIGKILL');
     await waitFor(

@@ -143,6 +143,15 @@ describe('scenarios and configuration', () => {
     expect(Math.abs(hour(rush, 13) / hour(base, 13) - 1)).toBeLessThan(0.06);
   });
 
+  it('curve=flat holds the rate at every hour, 3 am as busy as 8 am', () => {
+    const hour = (h: number): number =>
+      traffic({ curve: 'flat' }).arrivals(day0 + h * 3_600_000, day0 + (h + 1) * 3_600_000, 2).length;
+    // 7,200 expected per hour; five standard deviations is ~425
+    for (const h of [3, 8, 16]) expect(Math.abs(hour(h) - 7200)).toBeLessThan(425);
+    const rush = traffic({ curve: 'flat', rushFactor: 2 });
+    expect(rush.arrivals(day0 + 8 * 3_600_000, day0 + 9 * 3_600_000, 2).length).toBeGreaterThan(13_500);
+  });
+
   it('plaza-outage silences one plaza for its period, every day', () => {
     const t = traffic({ outage: { plazaId: 4005, startMinute: 10 * 60, minutes: 120 } });
     const events: TollEvent[] = [];
@@ -193,6 +202,11 @@ describe('scenarios and configuration', () => {
       dayMinutes: 10,
       start: Date.UTC(2024, 3, 30, 22),
     });
+    expect(
+      parseSimulatorOptions(optionBag('simulator:curve=flat', 'simulator:<options>', 'curve=flat'), 'UTC'),
+    ).toEqual({
+      curve: 'flat',
+    });
     expect(o.plazas!.map((p) => [p.plazaId, p.lanes])).toEqual([
       [10, 6],
       [11, 8],
@@ -211,6 +225,7 @@ describe('scenarios and configuration', () => {
     expect(() => parse('plazas=0-2')).toThrow(/plaza id 0/);
     expect(() => parse('outagePlaza=9999')).toThrow(/not one of the simulated plazas/);
     expect(() => parse('sede=1')).toThrow(/unknown option sede/);
+    expect(() => parse('curve=weekly')).toThrow(/curve "weekly" is not one of daily, flat/);
     expect(() => parse('start=2999-01-01')).toThrow(/start/);
   });
 });
