@@ -60,9 +60,11 @@ async function readTopic(k: TestKafka, topic: string, expected: number): Promise
   const consumer = new GroupConsumer(k.kafka, {
     groupId: uniqueName('read'),
     topics: [topic],
-    eachBatch: async (batch) => {
+    eachBatch: async (batch, ctx) => {
       for (const m of batch.messages) {
         rows.push({ key: String(m.key), partition: batch.partition, value: String(m.value) });
+        // Offsets are resolved by hand (the sink's contract); unresolved, the next fetch repeats the batch.
+        ctx.resolveOffset(m.offset);
       }
     },
   });
@@ -181,7 +183,7 @@ describe('producer engine on the real broker', () => {
   it('re-rates a running simulator producer at run time', async () => {
     const t = await topics();
     engine = createProducerEngine({ ...k.config, run: { ...k.config.run, rate: 50 } }, { topics: t });
-    const id = engine.add('simulator');
+    const id = engine.add('simulator:curve=flat');
     const acked = () => engine!.store.getSnapshot().producers[0]!.acked;
     expect(engine.store.getSnapshot().producers[0]!.pace).toEqual({ kind: 'rate', perSecond: 50 });
     await waitFor(() => acked() > 0, { what: 'first acks' });
