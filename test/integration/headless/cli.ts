@@ -1,15 +1,12 @@
 /** Runs `tollstream` as a child process, the way a user does, and reads its NDJSON lines. */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TOPIC_ENV } from '../../../src/runtime/topics.ts';
 import type { Topics } from '../../../src/runtime/topics.ts';
 import type { Storage } from '../../../src/storage/db.ts';
-import { GroupConsumer } from '../../../src/kafka/consumer.ts';
-import { uniqueName, waitFor } from '../../helpers/services.ts';
+import { eventIds, readTopic } from '../../helpers/read-topic.ts';
 import type { TestKafka } from '../../helpers/services.ts';
 
 export const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -57,49 +54,16 @@ export function tollstream(args: string[], env: Record<string, string> = {}): Cl
   };
 }
 
-/** Event ids on a topic, read by kcat (a client we did not write) or, without it, by our own consumer. */
+/** Event ids on a topic once at least `atLeast` are there (kcat, or our consumer without it). */
 export async function eventIdsOnTopic(k: TestKafka, topic: string, atLeast: number): Promise<string[]> {
-  if (existsSync('/usr/bin/kcat')) {
-    return waitFor(
-      () => {
-        const out = execFileSync(
-          '/usr/bin/kcat',
-          [
-            '-C',
-            '-b',
-            k.config.kafka.brokers.join(','),
-            '-t',
-            topic,
-            '-o',
-            'beginning',
-            '-e',
-            '-q',
-            '-f',
-            '%s\n',
-          ],
-          { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
-        );
-        const ids = out
-          .split('\n')
-          .filter(Boolean)
-          .map((v) => (JSON.parse(v) as { eventId: string }).eventId);
-        return ids.length >= atLeast ? ids : null;
-      },
-      { what: `${atLeast} passages on ${topic}`, intervalMs: 500 },
-    );
-  }
-  const ids: string[] = [];
-  const consumer = new GroupConsumer(k.kafka, {
-    groupId: uniqueName('read'),
-    topics: [topic],
-    eachBatch: async (batch) => {
-      for (const m of batch.messages) ids.push((JSON.parse(String(m.value)) as { eventId: string }).eventId);
-    },
-  });
-  await consumer.start();
-  await waitFor(() => ids.length >= atLeast, { what: `${atLeast} passages on ${topic}` });
-  await consumer.stop();
-  return ids;
+  const records = await readTopic(
+    k.kafka,
+    k.config.kafka.brokers,
+    topic,
+    (r) => r.length >= atLeast,
+    `${atLeast} passages on ${topic}`,
+  );
+  return eventIds(records);
 }
 
 export async function passageIds(storage: Storage): Promise<string[]> {

@@ -11,10 +11,8 @@ import type { EngineStatus } from '../../../src/engines/types.ts';
 import { testConfig, waitFor } from '../../helpers/services.ts';
 import { FakeSource } from '../../unit/producer/fakes.ts';
 import { startPrivateBroker } from './private-broker.ts';
+import { eventIds, readTopic } from '../../helpers/read-topic.ts';
 import type { PrivateBroker } from './private-broker.ts';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { GroupConsumer } from '../../../src/kafka/consumer.ts';
 
 describe('producer engine through a Kafka outage', () => {
   let broker: PrivateBroker;
@@ -89,36 +87,12 @@ async function readIds(
   kafka: ReturnType<typeof createKafka>,
   atLeast: number,
 ): Promise<string[]> {
-  if (existsSync('/usr/bin/kcat')) {
-    return waitFor(
-      () => {
-        const out = execFileSync(
-          '/usr/bin/kcat',
-          ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%s\n'],
-          {
-            encoding: 'utf8',
-            maxBuffer: 256 * 1024 * 1024,
-          },
-        );
-        const ids = out
-          .split('\n')
-          .filter(Boolean)
-          .map((v) => (JSON.parse(v) as { eventId: string }).eventId);
-        return new Set(ids).size >= atLeast ? ids : null;
-      },
-      { what: `${atLeast} passages on ${topic}`, intervalMs: 1000 },
-    );
-  }
-  const ids: string[] = [];
-  const consumer = new GroupConsumer(kafka, {
-    groupId: `read-${Date.now()}`,
-    topics: [topic],
-    eachBatch: async (batch) => {
-      for (const m of batch.messages) ids.push((JSON.parse(String(m.value)) as { eventId: string }).eventId);
-    },
-  });
-  await consumer.start();
-  await waitFor(() => new Set(ids).size >= atLeast, { what: `${atLeast} passages on ${topic}` });
-  await consumer.stop();
-  return ids;
+  const records = await readTopic(
+    kafka,
+    brokers,
+    topic,
+    (r) => new Set(eventIds(r)).size >= atLeast,
+    `${atLeast} passages on ${topic}`,
+  );
+  return eventIds(records);
 }

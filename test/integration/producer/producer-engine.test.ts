@@ -3,76 +3,25 @@
  * else with the project's consumer: passages, payments and plazas land on their topics keyed by plaza id, with
  * DESIGN.md JSON, one plaza per partition, each passage once; stop/start resumes without repeats.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducerEngine } from '../../../src/engines/producer/index.ts';
 import type { ProducerEngine } from '../../../src/engines/producer/index.ts';
 import type { Passage, Payment, Plaza } from '../../../src/domain/types.ts';
-import { GroupConsumer } from '../../../src/kafka/consumer.ts';
-import { testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
+import { testKafka, waitFor } from '../../helpers/services.ts';
+import { readTopic } from '../../helpers/read-topic.ts';
+import type { TopicRecord } from '../../helpers/read-topic.ts';
 import type { TestKafka } from '../../helpers/services.ts';
 import { FakeSource } from '../../unit/producer/fakes.ts';
 
-interface Read {
-  key: string;
-  partition: number;
-  value: string;
-}
-
-const KCAT = '/usr/bin/kcat';
-
-/** Every message of a topic, read by kcat (or our consumer when kcat is not installed). */
-async function readTopic(k: TestKafka, topic: string, expected: number): Promise<Read[]> {
-  if (existsSync(KCAT)) {
-    return waitFor(
-      () => {
-        const out = execFileSync(
-          KCAT,
-          [
-            '-C',
-            '-b',
-            k.config.kafka.brokers.join(','),
-            '-t',
-            topic,
-            '-o',
-            'beginning',
-            '-e',
-            '-q',
-            '-f',
-            '%k\t%p\t%s\n',
-          ],
-          { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
-        );
-        const rows = out
-          .split('\n')
-          .filter(Boolean)
-          .map((l) => {
-            const [key, partition, value] = l.split('\t');
-            return { key: key!, partition: Number(partition), value: value! };
-          });
-        return rows.length >= expected ? rows : null;
-      },
-      { what: `${expected} messages on ${topic}`, intervalMs: 500 },
-    );
-  }
-  const rows: Read[] = [];
-  const consumer = new GroupConsumer(k.kafka, {
-    groupId: uniqueName('read'),
-    topics: [topic],
-    eachBatch: async (batch, ctx) => {
-      for (const m of batch.messages) {
-        rows.push({ key: String(m.key), partition: batch.partition, value: String(m.value) });
-        // Offsets are resolved by hand (the sink's contract); unresolved, the next fetch repeats the batch.
-        ctx.resolveOffset(m.offset);
-      }
-    },
-  });
-  await consumer.start();
-  await waitFor(() => rows.length >= expected, { what: `${expected} messages on ${topic}` });
-  await consumer.stop();
-  return rows;
-}
+/** Every message of a topic, once `expected` have arrived. */
+const readAll = (k: TestKafka, topic: string, expected: number): Promise<TopicRecord[]> =>
+  readTopic(
+    k.kafka,
+    k.config.kafka.brokers,
+    topic,
+    (r) => r.length >= expected,
+    `${expected} messages on ${topic}`,
+  );
 
 describe('producer engine on the real broker', () => {
   let k: TestKafka;
@@ -113,7 +62,7 @@ describe('producer engine on the real broker', () => {
     await engine.stop();
     engine = undefined;
 
-    const passages = await readTopic(k, t.passages, N);
+    const passages = await readAll(k, t.passages, N);
     expect(passages).toHaveLength(N);
     const parsed = passages.map((r) => ({ ...r, passage: JSON.parse(r.value) as Passage }));
     expect(new Set(parsed.map((p) => p.passage.eventId)).size).toBe(N);
@@ -130,7 +79,7 @@ describe('producer engine on the real broker', () => {
     const plaza4000 = parsed.filter((p) => p.key === '4000').map((p) => Number(p.passage.eventId.slice(-6)));
     expect(plaza4000).toEqual([...plaza4000].sort((a, b) => a - b));
 
-    const payments = (await readTopic(k, t.payments, N)).map((r) => ({
+    const payments = (await readAll(k, t.payments, N)).map((r) => ({
       ...r,
       payment: JSON.parse(r.value) as Payment,
     }));
@@ -140,7 +89,7 @@ describe('producer engine on the real broker', () => {
       new Set(parsed.map((p) => p.passage.eventId)),
     );
 
-    const plazas = (await readTopic(k, t.plazas, 3)).map((r) => ({
+    const plazas = (await readAll(k, t.plazas, 3)).map((r) => ({
       ...r,
       plaza: JSON.parse(r.value) as Plaza,
     }));
@@ -175,7 +124,7 @@ describe('producer engine on the real broker', () => {
     await engine.stop();
     engine = undefined;
 
-    const ids = (await readTopic(k, t.passages, total)).map((r) => (JSON.parse(r.value) as Passage).eventId);
+    const ids = (await readAll(k, t.passages, total)).map((r) => (JSON.parse(r.value) as Passage).eventId);
     expect(ids).toHaveLength(total);
     expect(new Set(ids).size).toBe(total);
   });
