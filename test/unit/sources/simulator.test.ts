@@ -247,6 +247,16 @@ describe('simulator source', () => {
     expect(source.finite).toBe(false);
   });
 
+  it('real time with curve=flat: about rate per second whatever the hour', async () => {
+    const source = createSimulatorSource(
+      { seed: 4, runId: 'f', curve: 'flat' },
+      context({ pace: { kind: 'rate', perSecond: 1000 } }),
+    );
+    const { events } = await drain(source, { signal: AbortSignal.timeout(1500) });
+    expect(events.length).toBeGreaterThan(1500 * 0.7);
+    expect(events.length).toBeLessThan(1500 * 1.3);
+  });
+
   it('real time at a rate: about rate × the current hour weight per second, passedAt = now', async () => {
     const source = createSimulatorSource(
       { seed: 2, runId: 'r' },
@@ -264,7 +274,7 @@ describe('simulator source', () => {
 
   it('applies setPace at once, and resumes after a stop without repeating ids', async () => {
     const source = createSimulatorSource(
-      { seed: 3, runId: 's' },
+      { seed: 3, runId: 's', curve: 'flat' },
       context({ pace: { kind: 'rate', perSecond: 0.01 } }),
     );
     setTimeout(() => source.setPace({ kind: 'rate', perSecond: 20_000 }), 100);
