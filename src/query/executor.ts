@@ -8,8 +8,11 @@
  *      limit does not, e.g. SHOW on MySQL);
  *   5. a row cap: sql_select_limit = cap + 1 lets the server stop early; rows are streamed and anything past
  *      cap + 1 is dropped on arrival, so an explicit large LIMIT never fills memory.
- * `cancel()` runs KILL QUERY <connection id> on a second connection of the pool. A connection that was
- * interrupted is destroyed rather than reused, so a late kill can never hit the next statement.
+ * `cancel()` works at any moment of a run: before the statement reaches the server it only marks the run, which
+ * then stops before sending it; once it is on the wire it runs KILL QUERY <connection id> on a second connection of
+ * the pool, again every half second until the statement ends (a kill that lands before the server has read the
+ * statement would otherwise be lost). A connection that was interrupted is destroyed rather than reused, so a late
+ * kill can never hit the next statement.
  */
 import { Storage } from '../storage/db.ts';
 import type { Pool } from '../storage/db.ts';
@@ -61,10 +64,16 @@ interface RowStream {
 }
 
 interface Running {
-  threadId: number;
+  /** Known once the run holds a connection. */
+  threadId?: number;
   cancelled: boolean;
   timedOut: boolean;
+  /** The statement has been handed to the connection and has not ended. */
+  inFlight: boolean;
 }
+
+/** How often a cancelled statement that is still running is killed again. */
+const KILL_REPEAT_MS = 500;
 
 /** The watchdog's grace after the server's own limit. */
 const WATCHDOG_GRACE_MS = 1000;
@@ -100,7 +109,8 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
     return info;
   }
 
-  async function kill(threadId: number): Promise<void> {
+  async function kill(threadId: number | undefined): Promise<void> {
+    if (threadId === undefined) return;
     try {
       await (await open()).execute('KILL QUERY ?', [threadId]);
     } catch (e) {
@@ -138,13 +148,15 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
     const [limits, values] = limitStatement(server, rowCap, timeoutMs);
     await conn.query(limits, values);
     await conn.query('START TRANSACTION READ ONLY');
-    if (state.cancelled) throw new Error('cancelled');
     const watchdog = setTimeout(() => {
       state.timedOut = true;
       void kill(state.threadId);
     }, timeoutMs + WATCHDOG_GRACE_MS);
     const started = performance.now();
     try {
+      // Checked and marked in the same tick as stream() hands the statement over: cancel() sees one or the other.
+      if (state.cancelled) throw new Error('cancelled');
+      state.inFlight = true;
       const result = await stream(conn, sql, params);
       return { ...result, elapsedMs: performance.now() - started };
     } catch (e) {
@@ -152,7 +164,16 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
         elapsedMs: performance.now() - started,
       });
     } finally {
+      state.inFlight = false;
       clearTimeout(watchdog);
+    }
+  }
+
+  /** After a first kill: again every KILL_REPEAT_MS while the statement is still running. */
+  async function killAgainUntilEnded(state: Running): Promise<void> {
+    while (state.inFlight) {
+      await new Promise((r) => setTimeout(r, KILL_REPEAT_MS));
+      if (state.inFlight) await kill(state.threadId);
     }
   }
 
@@ -165,14 +186,17 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
       if (current) return { kind: 'refused', reason: 'another query is still running; cancel it first' };
       const check = checkStatement(sql);
       if (!check.ok) return { kind: 'refused', reason: check.reason };
+      // Current from here, so a cancel while the connection is still being opened is not lost.
+      const state: Running = { cancelled: false, timedOut: false, inFlight: false };
+      current = state;
       let conn: Connection;
       try {
         conn = await (await open()).pool.getConnection();
       } catch (e) {
+        current = undefined;
         return { kind: 'unavailable', message: unavailableMessage(serverError(e)) };
       }
-      const state: Running = { threadId: conn.threadId, cancelled: false, timedOut: false };
-      current = state;
+      state.threadId = conn.threadId;
       let reusable = true;
       try {
         const result = await execute(conn, check.sql, params, state);
@@ -200,7 +224,11 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
       const state = current;
       if (!state || state.cancelled) return false;
       state.cancelled = true;
-      await kill(state.threadId);
+      // Not on the wire yet: the run stops before sending it. On the wire: kill it until it ends.
+      if (state.inFlight) {
+        await kill(state.threadId);
+        void killAgainUntilEnded(state);
+      }
       return true;
     },
 

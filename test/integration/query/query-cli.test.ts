@@ -367,6 +367,22 @@ describe('tollstream query against MariaDB with the read-only account', () => {
         await executor.close();
       }
     });
+
+    it('a cancel before the statement reaches the server (connection still opening) is not lost', async () => {
+      const executor = createQueryExecutor({ url: readerUrl, timeoutMs: 60_000, rowCap: 100 });
+      try {
+        const started = Date.now();
+        const running = executor.run('SELECT SLEEP(40)');
+        expect(executor.busy).toBe(true);
+        expect(await executor.cancel()).toBe(true);
+        expect((await running).kind).toBe('cancelled');
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(await sleepingQueries(db)).toBe(0);
+        expect(await executor.run('SELECT 1 AS one')).toMatchObject({ kind: 'rows', rows: [[1]] });
+      } finally {
+        await executor.close();
+      }
+    });
   });
 });
 
