@@ -6,10 +6,8 @@
 import type { Config } from '../config/config.ts';
 import { KafkaAdmin } from '../kafka/admin.ts';
 import { createKafka } from '../kafka/client.ts';
-import type { Topics } from '../runtime/topics.ts';
+import type { Topics } from '../config/config.ts';
 import { topicPlan } from '../stack/topics.ts';
-import { TOPICS } from '../domain/types.ts';
-import type { TopicRole } from '../domain/types.ts';
 import { Storage } from '../storage/db.ts';
 import { applySchema } from '../storage/schema.ts';
 import type { Logger } from '../util/log.ts';
@@ -45,11 +43,10 @@ export async function createFixture(
   );
   await admin.connect();
   const brokers = (await admin.cluster()).brokers.length;
-  const roleOf = new Map(Object.entries(TOPICS).map(([role, topic]) => [topic as string, role as TopicRole]));
-  const plan = topicPlan(brokers).map((s) => ({ ...s, topic: `bench-${runId}.${s.topic}` }));
   const topics = Object.fromEntries(
-    topicPlan(brokers).map((s, i) => [roleOf.get(s.topic)!, plan[i]!.topic]),
+    Object.entries(config.topics).map(([role, topic]) => [role, `bench-${runId}.${topic}`]),
   ) as Topics;
+  const plan = topicPlan(brokers, topics);
   const passagesSpec = plan.find((s) => s.topic === topics.passages)!;
   const perfTopic = `bench-${runId}.perf`;
   await admin.ensureTopics([...plan, { ...passagesSpec, topic: perfTopic }]);
@@ -76,7 +73,7 @@ export async function createFixture(
     database,
     brokers,
     partitions: passagesSpec.partitions,
-    config: { ...config, groupId, mysql: { ...config.mysql, url } },
+    config: { ...config, groupId, topics, mysql: { ...config.mysql, url } },
     async cleanup() {
       if (keep) {
         log.info(`keeping topics bench-${runId}.*, database ${database} and group ${groupId}`);

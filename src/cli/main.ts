@@ -46,6 +46,8 @@ const HELP = `
     --brokers LIST          Kafka bootstrap servers (default 127.0.0.1:9092)
     --kafka-ssl, --kafka-ssl-ca FILE, --kafka-sasl-mechanism M, --kafka-sasl-username U
                             (SASL password only via TOLLSTREAM_KAFKA_SASL_PASSWORD or the config file)
+    --compression C         none | gzip: producer batch compression (default none)
+                            topic names: TOLLSTREAM_TOPIC_PASSAGES (PAYMENTS, PLAZAS, DLQ, LEGACY) or topics.* in the file
     --zookeeper HOST:PORT   (default 127.0.0.1:2181)
     --mysql-url URL         (default mysql://root@127.0.0.1:3306/tollstream)
     --mysql-ssl, --mysql-ssl-ca FILE

@@ -7,6 +7,8 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { assertTimeZone } from '../domain/time.ts';
+import { TOPICS } from '../domain/types.ts';
+import type { TopicRole } from '../domain/types.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -16,6 +18,18 @@ export class ConfigError extends Error {
 }
 
 export type SaslMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+export type Compression = 'none' | 'gzip';
+/** Topic names by role; DESIGN.md's by default. */
+export type Topics = Record<TopicRole, string>;
+
+/** The environment key that renames each topic (config file: topics.<role>). */
+export const TOPIC_ENV: Record<TopicRole, string> = {
+  passages: 'TOLLSTREAM_TOPIC_PASSAGES',
+  payments: 'TOLLSTREAM_TOPIC_PAYMENTS',
+  plazas: 'TOLLSTREAM_TOPIC_PLAZAS',
+  dlq: 'TOLLSTREAM_TOPIC_DLQ',
+  legacy: 'TOLLSTREAM_TOPIC_LEGACY',
+};
 export type Role = 'producer' | 'consumer' | 'all';
 
 export interface Config {
@@ -25,7 +39,10 @@ export interface Config {
     ssl: boolean;
     sslCaFile?: string;
     sasl?: { mechanism: SaslMechanism; username: string; password: string };
+    /** Producer batch compression (none by default: measured, see src/engines/producer/index.ts). */
+    compression: Compression;
   };
+  topics: Topics;
   zookeeper: string;
   mysql: {
     url: string;
@@ -145,6 +162,11 @@ const speed: Parser = (r) => {
   const n = typeof r === 'number' ? r : Number(String(r).replace(/x$/i, ''));
   return Number.isFinite(n) && n > 0 ? n : bad();
 };
+/** Kafka's own rule for topic names. */
+const topicName: Parser = (r) => {
+  const s = str(r) as string;
+  return /^[A-Za-z0-9._-]{1,249}$/.test(s) && s !== '.' && s !== '..' ? s : bad();
+};
 const sourceList: Parser = (r) => {
   const list = (Array.isArray(r) ? r : [r]).map((x) => str(x) as string);
   for (const s of list) if (!/^(simulator|tolldata|hourly|http|https|file)(:.+)?$/.test(s)) bad();
@@ -204,6 +226,21 @@ export const CONFIG_KEYS: KeyDef[] = [
     parse: str,
     secret: true,
   },
+  {
+    key: 'kafka.compression',
+    flag: 'compression',
+    env: 'TOLLSTREAM_COMPRESSION',
+    expected: 'none or gzip',
+    parse: oneOf('none', 'gzip'),
+    default: 'none',
+  },
+  ...(Object.keys(TOPIC_ENV) as TopicRole[]).map((role): KeyDef => ({
+    key: `topics.${role}`,
+    env: TOPIC_ENV[role],
+    expected: 'a topic name of 1-249 characters from [A-Za-z0-9._-]',
+    parse: topicName,
+    default: TOPICS[role],
+  })),
   {
     key: 'zookeeper',
     flag: 'zookeeper',
@@ -474,6 +511,10 @@ export function loadConfig(
         'incomplete kafka.sasl: mechanism, username and password are all required (password only from TOLLSTREAM_KAFKA_SASL_PASSWORD or the config file)',
       );
     }
+  }
+  const topicNames = Object.values(cfg.topics);
+  if (new Set(topicNames).size !== topicNames.length) {
+    throw new ConfigError(`invalid topics: each role needs its own topic, got ${JSON.stringify(cfg.topics)}`);
   }
   if (cfg.run.from !== undefined && cfg.run.to !== undefined && cfg.run.from >= cfg.run.to) {
     throw new ConfigError('invalid run.from/run.to: --from must be before --to (the range is half-open)');

@@ -14,7 +14,7 @@ import type { Pipeline, PipelineOptions, PipelineParts } from '../runtime/pipeli
 import { RECONCILE_CHUNK, reconcile } from '../runtime/reconcile.ts';
 import type { ReconcileResult } from '../runtime/reconcile.ts';
 import { EventIdSpool } from '../runtime/spool.ts';
-import type { Topics } from '../runtime/topics.ts';
+import type { Topics } from '../config/config.ts';
 import { sleep } from '../util/backoff.ts';
 import { createLogger } from '../util/log.ts';
 import type { Logger } from '../util/log.ts';

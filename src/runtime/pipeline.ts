@@ -10,10 +10,8 @@ import type { ProducerEngine, ProducerEngineOptions } from '../engines/producer/
 import type { ClusterSnapshot, Engine, LagSnapshot, LatencySummary, SinkSnapshot } from '../engines/types.ts';
 import { createLogger } from '../util/log.ts';
 import type { Logger } from '../util/log.ts';
-import { compressionFromEnv } from './compression.ts';
 import { DEFAULT_PARTS } from './parts.ts';
-import { topicsFromEnv } from './topics.ts';
-import type { Topics } from './topics.ts';
+import type { Topics } from '../config/config.ts';
 
 /** The sink as the pipeline sees it: the contract snapshot, plus its optional last-10-s latency. */
 export type SinkView = Engine<SinkSnapshot & { recentLatency?: LatencySummary }>;
@@ -84,16 +82,15 @@ const consumesIn = (role: Role): boolean => role === 'consumer' || role === 'all
 /** Throws on a bad source spec (the producer engine's add() does), before anything is started. */
 export function createPipeline(config: Config, options: PipelineOptions): Pipeline {
   const log = options.logger ?? createLogger('pipeline');
-  const topics = topicsFromEnv(process.env, options.topics);
+  const topics: Topics = { ...config.topics, ...options.topics };
   const groupId = options.groupId ?? config.groupId;
   const parts: PipelineParts = { ...DEFAULT_PARTS, ...options.parts };
   const { role } = options;
 
   let producers: ProducerEngine | null = null;
   if (producesIn(role)) {
-    const compression = compressionFromEnv();
     producers = parts.producers(config, {
-      ...(compression ? { compression } : {}),
+      compression: config.kafka.compression,
       ...options.producerOptions,
       topics,
       logger: log.child('producers'),

@@ -19,7 +19,7 @@ export async function ensureStackTopics(
   brokerCount: number,
   timeoutMs = 30_000,
 ): Promise<TopicSpec[]> {
-  const plan = topicPlan(brokerCount);
+  const plan = topicPlan(brokerCount, config.topics);
   const admin = new KafkaAdmin(
     createKafka({ ...config.kafka, brokers: layout.brokers.map(address) }, { clientIdSuffix: '-stack' }),
   );

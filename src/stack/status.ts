@@ -125,7 +125,7 @@ async function probeStack(config: Config, timeoutMs: number): Promise<StackFindi
 
   const brokerCount: BrokerCount = record?.brokerCount ?? (brokers.length >= 3 ? 3 : 1);
   const live = brokers.filter((b) => b.state === 'up').map((b) => b.address);
-  const topics = await probeTopics(config, live, topicPlan(brokerCount), timeoutMs);
+  const topics = await probeTopics(config, live, topicPlan(brokerCount, config.topics), timeoutMs);
 
   return {
     checkedAt: new Date().toISOString(),

@@ -1,27 +1,30 @@
 /**
- * The topics of DESIGN.md as the stack creates them. One broker: replication factor 1. Three brokers:
- * replication factor 3 and min.insync.replicas=2, so one broker may fail without losing acknowledged writes.
+ * The topics of DESIGN.md as the stack creates them, under the configured names (config `topics.*`). One broker:
+ * replication factor 1. Three brokers: replication factor 3 and min.insync.replicas=2, so one broker may fail
+ * without losing acknowledged writes.
  */
 import { TOPICS } from '../domain/types.ts';
+import type { TopicRole } from '../domain/types.ts';
+import type { Topics } from '../config/config.ts';
 import type { TopicSpec } from '../kafka/admin.ts';
 
 export { TOPICS };
 
-export function topicPlan(brokerCount: number): TopicSpec[] {
+const LAYOUT: Record<TopicRole, { partitions: number; config?: Record<string, string> }> = {
+  passages: { partitions: 6 },
+  payments: { partitions: 6 },
+  plazas: { partitions: 3, config: { 'cleanup.policy': 'compact' } },
+  dlq: { partitions: 3 },
+  legacy: { partitions: 3 },
+};
+
+export function topicPlan(brokerCount: number, topics: Topics = TOPICS): TopicSpec[] {
   const replicated = brokerCount >= 3;
-  const replicationFactor = replicated ? 3 : 1;
   const base: Record<string, string> = replicated ? { 'min.insync.replicas': '2' } : {};
-  const spec = (topic: string, partitions: number, config: Record<string, string> = {}): TopicSpec => ({
-    topic,
-    partitions,
-    replicationFactor,
-    config: { ...base, ...config },
-  });
-  return [
-    spec(TOPICS.passages, 6),
-    spec(TOPICS.payments, 6),
-    spec(TOPICS.plazas, 3, { 'cleanup.policy': 'compact' }),
-    spec(TOPICS.dlq, 3),
-    spec(TOPICS.legacy, 3),
-  ];
+  return (Object.keys(LAYOUT) as TopicRole[]).map((role) => ({
+    topic: topics[role],
+    partitions: LAYOUT[role].partitions,
+    replicationFactor: replicated ? 3 : 1,
+    config: { ...base, ...LAYOUT[role].config },
+  }));
 }

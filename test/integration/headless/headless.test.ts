@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase, testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
 import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
-import type { Topics } from '../../../src/runtime/topics.ts';
+import type { Topics } from '../../../src/config/config.ts';
 import { eventIdsOnTopic, expectExactlyOnce, passageCount, passageIds, tollstream, topicEnv } from './cli.ts';
 
 /** The classic toll data set of ../shared/data (read at test time, never copied into the repository). */

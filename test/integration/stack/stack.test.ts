@@ -131,6 +131,20 @@ describe('stack on private ports', () => {
     expect(record().zookeeper.pid).toBe(before.zookeeper.pid);
   });
 
+  it('configured topic names are what status checks and up creates', async () => {
+    const renamed = { TOLLSTREAM_TOPIC_DLQ: 'east.toll.dlq' };
+    const before = await cli(stack, ['stack', 'status'], renamed);
+    expect(before.code).toBe(1);
+    expect(before.stdout + before.stderr).toMatch(/east\.toll\.dlq/);
+    const up = await cli(stack, ['stack', 'up'], renamed);
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/east\.toll\.dlq 3/);
+    expect((await cli(stack, ['stack', 'status'], renamed)).code).toBe(0);
+    const bad = await cli(stack, ['stack', 'status'], { TOLLSTREAM_TOPIC_DLQ: 'toll.passages' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/each role needs its own topic/);
+  });
+
   it('a broker killed by hand is reported down (non-zero) and the next up brings it back', async () => {
     const killed = record().brokers[0]!.pid!;
     process.kill(killed, 'SIGKILL');

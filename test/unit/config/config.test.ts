@@ -15,6 +15,40 @@ describe('configuration', () => {
     expect(c.groupId).toBe('tollstream-sink');
     expect(c.tz).toBe('UTC');
     expect(c.run.sources).toEqual(['simulator']);
+    expect(c.kafka.compression).toBe('none');
+    expect(c.topics).toEqual({
+      passages: 'toll.passages',
+      payments: 'toll.payments',
+      plazas: 'toll.plazas',
+      dlq: 'toll.dlq',
+      legacy: 'toll',
+    });
+  });
+
+  it('renames topics from the environment or the config file, and refuses bad or shared names', () => {
+    const d = dir();
+    writeFileSync(
+      path.join(d, 'tollstream.config.yaml'),
+      'topics:\n  passages: east.passages\n  dlq: east.dlq\n',
+    );
+    const c = loadConfig({}, { TOLLSTREAM_TOPIC_PASSAGES: 'west.passages' }, d);
+    expect(c.topics).toMatchObject({ passages: 'west.passages', dlq: 'east.dlq', payments: 'toll.payments' });
+    expect(() => loadConfig({}, { TOLLSTREAM_TOPIC_DLQ: 'bad topic' }, dir())).toThrow(
+      /invalid topics.dlq from environment TOLLSTREAM_TOPIC_DLQ: "bad topic"; expected a topic name/,
+    );
+    expect(() => loadConfig({}, { TOLLSTREAM_TOPIC_DLQ: 'toll.passages' }, dir())).toThrow(
+      /each role needs its own topic/,
+    );
+  });
+
+  it('takes compression from the flag, environment or file: none or gzip', () => {
+    expect(loadConfig({}, { TOLLSTREAM_COMPRESSION: 'GZIP' }, dir()).kafka.compression).toBe('gzip');
+    expect(
+      loadConfig({ compression: 'none' }, { TOLLSTREAM_COMPRESSION: 'gzip' }, dir()).kafka.compression,
+    ).toBe('none');
+    expect(() => loadConfig({}, { TOLLSTREAM_COMPRESSION: 'zstd' }, dir())).toThrow(
+      /invalid kafka.compression from environment TOLLSTREAM_COMPRESSION: "zstd"; expected none or gzip/,
+    );
   });
 
   it('takes flags over environment over the config file', () => {

@@ -4,9 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/runtime/reconcile.ts';
 import { EventIdSpool } from '../../../src/runtime/spool.ts';
 import { offsetKey, remainingLag, waitForDrain } from '../../../src/runtime/drain.ts';
-import { topicsFromEnv } from '../../../src/runtime/topics.ts';
-import { compressionFromEnv } from '../../../src/runtime/compression.ts';
-import { ConfigError } from '../../../src/config/config.ts';
 
 async function* chunksOf(ids: string[], size: number): AsyncGenerator<string[]> {
   for (let i = 0; i < ids.length; i += size) yield ids.slice(i, i + size);
@@ -114,22 +111,5 @@ describe('drain', () => {
       pollMs: 1,
     });
     expect(result).toEqual({ drained: false, lag: 150, reason: 'interrupted while waiting for the sink' });
-  });
-});
-
-describe('topic overrides', () => {
-  it('reads TOLLSTREAM_TOPIC_* and refuses invalid or clashing names', () => {
-    expect(topicsFromEnv({ TOLLSTREAM_TOPIC_PASSAGES: 't1.passages' }).passages).toBe('t1.passages');
-    expect(topicsFromEnv({}).payments).toBe('toll.payments');
-    expect(() => topicsFromEnv({ TOLLSTREAM_TOPIC_DLQ: 'bad topic' })).toThrow(ConfigError);
-    expect(() => topicsFromEnv({ TOLLSTREAM_TOPIC_DLQ: 'toll.passages' })).toThrow(/must differ/);
-  });
-});
-
-describe('compression override', () => {
-  it('reads TOLLSTREAM_COMPRESSION and refuses other codecs', () => {
-    expect(compressionFromEnv({})).toBeUndefined();
-    expect(compressionFromEnv({ TOLLSTREAM_COMPRESSION: 'GZIP' })).toBe('gzip');
-    expect(() => compressionFromEnv({ TOLLSTREAM_COMPRESSION: 'zstd' })).toThrow(/expected gzip or none/);
   });
 });
