@@ -1,7 +1,6 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx's loader, so a clone works right after `npm ci`.
-import { register } from 'tsx/esm/api';
+// Runs the TypeScript sources directly (see register.js), so a clone works right after `npm ci`.
+import './register.js';
 
-register();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));
