@@ -11,8 +11,10 @@
  * `cancel()` works at any moment of a run: before the statement reaches the server it only marks the run, which
  * then stops before sending it; once it is on the wire it runs KILL QUERY <connection id> on a second connection of
  * the pool, again every half second until the statement ends (a kill that lands before the server has read the
- * statement would otherwise be lost). A connection that was interrupted is destroyed rather than reused, so a late
- * kill can never hit the next statement.
+ * statement would otherwise be lost). A server that does not answer at all (a network partition, a hung host) cannot
+ * hang the caller: a KILL QUERY waits at most KILL_ANSWER_MS, and a statement still running ABANDON_AFTER_MS after
+ * the first kill is given up: its connection is dropped and the run ends as cancelled or timed out. A connection
+ * that was interrupted is destroyed rather than reused, so a late kill can never hit the next statement.
  */
 import { Storage } from '../storage/db.ts';
 import type { Pool } from '../storage/db.ts';
@@ -70,10 +72,18 @@ interface Running {
   timedOut: boolean;
   /** The statement has been handed to the connection and has not ended. */
   inFlight: boolean;
+  /** Ends the run at once (the statement is given up; its connection is destroyed afterwards). */
+  abandon?: (reason: Error) => void;
 }
 
 /** How often a cancelled statement that is still running is killed again. */
 const KILL_REPEAT_MS = 500;
+
+/** How long one KILL QUERY may take to answer. */
+const KILL_ANSWER_MS = 2000;
+
+/** How long a statement may outlive the first kill before its connection is dropped. */
+export const ABANDON_AFTER_MS = 5000;
 
 /** The watchdog's grace after the server's own limit. */
 const WATCHDOG_GRACE_MS = 1000;
@@ -111,10 +121,44 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
 
   async function kill(threadId: number | undefined): Promise<void> {
     if (threadId === undefined) return;
-    try {
+    const attempt = (async () => {
       await (await open()).execute('KILL QUERY ?', [threadId]);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => {
+      timer = setTimeout(() => resolve('slow'), KILL_ANSWER_MS);
+    });
+    try {
+      if ((await Promise.race([attempt, slow])) === 'slow') {
+        log.warn(`KILL QUERY for connection ${threadId} got no answer in ${KILL_ANSWER_MS / 1000} s`);
+        attempt.catch(() => {});
+      }
     } catch (e) {
       log.warn(`could not stop query on connection ${threadId}: ${serverError(e).message}`);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * After a first kill: kills again every KILL_REPEAT_MS while the statement runs, and gives the run up when it
+   * still has not ended ABANDON_AFTER_MS later (the server is not answering).
+   */
+  async function stopStatement(state: Running): Promise<void> {
+    const since = Date.now();
+    while (current === state) {
+      await new Promise((r) => setTimeout(r, KILL_REPEAT_MS));
+      if (current !== state) return;
+      if (Date.now() - since >= ABANDON_AFTER_MS) {
+        log.warn(
+          `connection ${state.threadId ?? '(opening)'} still busy ${ABANDON_AFTER_MS / 1000} s after KILL QUERY; dropping it`,
+        );
+        state.abandon?.(
+          new Error(`the server did not stop the statement within ${ABANDON_AFTER_MS / 1000} s`),
+        );
+        return;
+      }
+      if (state.inFlight) await kill(state.threadId);
     }
   }
 
@@ -150,7 +194,7 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
     await conn.query('START TRANSACTION READ ONLY');
     const watchdog = setTimeout(() => {
       state.timedOut = true;
-      void kill(state.threadId);
+      void kill(state.threadId).then(() => stopStatement(state));
     }, timeoutMs + WATCHDOG_GRACE_MS);
     const started = performance.now();
     try {
@@ -166,14 +210,6 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
     } finally {
       state.inFlight = false;
       clearTimeout(watchdog);
-    }
-  }
-
-  /** After a first kill: again every KILL_REPEAT_MS while the statement is still running. */
-  async function killAgainUntilEnded(state: Running): Promise<void> {
-    while (state.inFlight) {
-      await new Promise((r) => setTimeout(r, KILL_REPEAT_MS));
-      if (state.inFlight) await kill(state.threadId);
     }
   }
 
@@ -197,9 +233,14 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
         return { kind: 'unavailable', message: unavailableMessage(serverError(e)) };
       }
       state.threadId = conn.threadId;
+      const startedAt = performance.now();
+      const abandoned = new Promise<never>((_, reject) => {
+        state.abandon = (reason) =>
+          reject(Object.assign(reason, { elapsedMs: performance.now() - startedAt }));
+      });
       let reusable = true;
       try {
-        const result = await execute(conn, check.sql, params, state);
+        const result = await Promise.race([execute(conn, check.sql, params, state), abandoned]);
         const elapsedMs = Math.round(result.elapsedMs);
         // An interrupted SLEEP() on MySQL ends without an error: the kill, not the result, is the answer.
         if (state.cancelled || state.timedOut) {
@@ -224,11 +265,9 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
       const state = current;
       if (!state || state.cancelled) return false;
       state.cancelled = true;
-      // Not on the wire yet: the run stops before sending it. On the wire: kill it until it ends.
-      if (state.inFlight) {
-        await kill(state.threadId);
-        void killAgainUntilEnded(state);
-      }
+      // Not on the wire yet: the run stops before sending it. On the wire: kill it until it ends or is given up.
+      if (state.inFlight) await kill(state.threadId);
+      void stopStatement(state);
       return true;
     },
 

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createQueryExecutor } from '../../../src/query/executor.ts';
+import { ABANDON_AFTER_MS, createQueryExecutor } from '../../../src/query/executor.ts';
+import { blackHoleProxy } from '../../helpers/black-hole.ts';
 import { readReaderSecret } from '../../../src/stack/reader.ts';
 import { READER_USER, ensureReaderAccount } from '../../../src/storage/schema.ts';
 import { escapeId, escapeValue } from '../../../src/storage/db.ts';
@@ -367,6 +368,40 @@ describe('tollstream query against MariaDB with the read-only account', () => {
         await executor.close();
       }
     });
+
+    it('a server that stops answering cannot hang a run: cancel and the time limit both end it', async () => {
+      for (const how of ['cancel', 'time limit'] as const) {
+        const server = new URL(readerUrl);
+        const proxy = await blackHoleProxy(server.hostname, Number(server.port || 3306));
+        const via = new URL(readerUrl);
+        via.host = `127.0.0.1:${proxy.port}`;
+        const executor = createQueryExecutor({
+          url: via.toString(),
+          timeoutMs: how === 'cancel' ? 60_000 : 1000,
+          rowCap: 100,
+        });
+        try {
+          expect(await executor.run('SELECT 1 AS one')).toMatchObject({ kind: 'rows' });
+          const running = executor.run('SELECT SLEEP(40)');
+          await waitFor(async () => (await sleepingQueries(db)) === 1, { what: 'the SLEEP to run' });
+          proxy.freeze();
+          const frozenAt = Date.now();
+          if (how === 'cancel') expect(await executor.cancel()).toBe(true);
+          expect((await running).kind).toBe(how === 'cancel' ? 'cancelled' : 'timeout');
+          // KILL QUERY gets no answer either: the run is given up ABANDON_AFTER_MS after the first attempt.
+          expect(Date.now() - frozenAt).toBeLessThan(ABANDON_AFTER_MS + 6000);
+          expect(executor.busy).toBe(false);
+        } finally {
+          await proxy.close();
+          await executor.close();
+          // The server itself still runs the SLEEP of the connection it can no longer reach.
+          for (const r of await db.storage.query<{ id: number }>(
+            "SELECT id FROM information_schema.processlist WHERE info LIKE 'SELECT SLEEP(40)%'",
+          ))
+            await db.storage.execute(`KILL QUERY ${Number(r.id)}`).catch(() => {});
+        }
+      }
+    }, 60_000);
 
     it('a cancel before the statement reaches the server (connection still opening) is not lost', async () => {
       const executor = createQueryExecutor({ url: readerUrl, timeoutMs: 60_000, rowCap: 100 });
