@@ -20,7 +20,7 @@ import type { TollEvent } from '../domain/types.ts';
 import { wallClockToEpoch } from '../domain/time.ts';
 import type { Pace, SourceContext, SourceProgress, TollSource } from './source.ts';
 import { assertPace, isUnlimited, Pacer } from './pacer.ts';
-import { CURVES, peakWeight, type Curve } from './traffic-curve.ts';
+import { CURVES, hourWeight, localHour, peakWeight, type Curve } from './traffic-curve.ts';
 import type { Tariff, Rate } from './tariff.ts';
 import { DEFAULT_TARIFF } from './tariff.ts';
 import {
@@ -202,6 +202,12 @@ export function createSimulatorSource(
       const p: SourceProgress = { read: traffic.seq, rejected: 0 };
       if (eventTimeMs !== undefined) p.eventTimeMs = eventTimeMs;
       if (compression > 1 && !caughtUp) p.note = `one simulated day every ${options.dayMinutes} min`;
+      else if (caughtUp && pace.kind === 'rate' && pace.perSecond > 0 && traffic.options.curve !== 'flat') {
+        // Why "actual" is not "target": the rate is the day's mean and this hour runs above or below it.
+        const { hour } = localHour(Date.now(), ctx.tz);
+        const w = hourWeight(hour, traffic.options.rushFactor, traffic.options.curve);
+        p.note = `${String(hour).padStart(2, '0')}h runs ${w.toFixed(2)}× the day-mean rate (curve=flat holds it)`;
+      }
       return p;
     },
   };

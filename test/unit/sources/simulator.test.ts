@@ -257,6 +257,24 @@ describe('simulator source', () => {
     expect(events.length).toBeLessThan(1500 * 1.3);
   });
 
+  it("says in its progress note how far this hour's rate is from the day mean, unless the curve is flat", async () => {
+    const daily = createSimulatorSource(
+      { seed: 5, runId: 'n' },
+      context({ pace: { kind: 'rate', perSecond: 100 } }),
+    );
+    await drain(daily, { maxEvents: 1, signal: AbortSignal.timeout(3000) });
+    const hour = new Date().getUTCHours();
+    expect(daily.progress().note).toBe(
+      `${String(hour).padStart(2, '0')}h runs ${HOURLY_WEIGHTS[hour]!.toFixed(2)}× the day-mean rate (curve=flat holds it)`,
+    );
+    const flat = createSimulatorSource(
+      { seed: 5, runId: 'f', curve: 'flat' },
+      context({ pace: { kind: 'rate', perSecond: 100 } }),
+    );
+    await drain(flat, { maxEvents: 1, signal: AbortSignal.timeout(3000) });
+    expect(flat.progress().note).toBeUndefined();
+  });
+
   it('real time at a rate: about rate × the current hour weight per second, passedAt = now', async () => {
     const source = createSimulatorSource(
       { seed: 2, runId: 'r' },
