@@ -206,7 +206,7 @@ export function createSimulatorSource(
         // Why "actual" is not "target": the rate is the day's mean and this hour runs above or below it.
         const { hour } = localHour(Date.now(), ctx.tz);
         const w = hourWeight(hour, traffic.options.rushFactor, traffic.options.curve);
-        p.note = `${String(hour).padStart(2, '0')}h runs ${w.toFixed(2)}× the day-mean rate (curve=flat holds it)`;
+        p.note = `${String(hour).padStart(2, '0')}h: ${w.toFixed(2)}× day mean`;
       }
       return p;
     },

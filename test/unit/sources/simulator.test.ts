@@ -265,7 +265,7 @@ describe('simulator source', () => {
     await drain(daily, { maxEvents: 1, signal: AbortSignal.timeout(3000) });
     const hour = new Date().getUTCHours();
     expect(daily.progress().note).toBe(
-      `${String(hour).padStart(2, '0')}h runs ${HOURLY_WEIGHTS[hour]!.toFixed(2)}× the day-mean rate (curve=flat holds it)`,
+      `${String(hour).padStart(2, '0')}h: ${HOURLY_WEIGHTS[hour]!.toFixed(2)}× day mean`,
     );
     const flat = createSimulatorSource(
       { seed: 5, runId: 'f', curve: 'flat' },
