@@ -36,7 +36,7 @@ export const KEYMAP: KeySection[] = [
   {
     title: '2 Consumer lag',
     keys: [
-      { keys: 'o', what: 'cycle the sort order' },
+      { keys: 'o', what: 'cycle sort, problems 1st' },
       { keys: '↑ ↓ PgUp PgDn', what: 'scroll' },
     ],
   },

@@ -13,6 +13,11 @@ function bigLag(p: PartitionLag): number {
   return p.lag ?? -1;
 }
 
+/** Severity for sorting: a partition nothing was ever written to has nothing to consume, so it goes last. */
+function rank(p: PartitionLag): number {
+  return p.status === 'UNKNOWN' && p.highWatermark === '0' ? -1 : lagSeverity(p.status);
+}
+
 export function comparePartitions(sort: LagSort): (a: PartitionLag, b: PartitionLag) => number {
   const byPosition = (a: PartitionLag, b: PartitionLag): number =>
     a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1;
@@ -24,8 +29,7 @@ export function comparePartitions(sort: LagSort): (a: PartitionLag, b: Partition
     case 'timeLag':
       return (a, b) => (b.timeLagMs ?? -1) - (a.timeLagMs ?? -1) || byPosition(a, b);
     case 'status':
-      return (a, b) =>
-        lagSeverity(b.status) - lagSeverity(a.status) || bigLag(b) - bigLag(a) || byPosition(a, b);
+      return (a, b) => rank(b) - rank(a) || bigLag(b) - bigLag(a) || byPosition(a, b);
     default: {
       const never: never = sort;
       return never;

@@ -1,6 +1,7 @@
 /** UI state of the lag pane: sort order of partitions and the scroll offset of the flattened list. */
 
-export const LAG_SORTS = ['partition', 'lag', 'timeLag', 'status'] as const;
+/** Problems first by default: what a person watching lag wants at the top. */
+export const LAG_SORTS = ['status', 'lag', 'timeLag', 'partition'] as const;
 export type LagSort = (typeof LAG_SORTS)[number];
 
 export interface LagState {
@@ -13,7 +14,7 @@ export type LagAction =
   | { type: 'scroll'; delta: number; total: number; visible: number }
   | { type: 'scrollTo'; offset: number };
 
-export const initialLagState: LagState = { sort: 'partition', scroll: 0 };
+export const initialLagState: LagState = { sort: LAG_SORTS[0], scroll: 0 };
 
 export function lagReducer(state: LagState, action: LagAction): LagState {
   switch (action.type) {

@@ -54,7 +54,45 @@ describe('lag reducer and keys', () => {
     s = lagReducer(lagReducer(lagReducer(s, { type: 'cycleSort' }), { type: 'cycleSort' }), {
       type: 'cycleSort',
     });
-    expect(s.sort).toBe('partition');
+    expect(s.sort).toBe('status');
+  });
+
+  test('by status: problems first, then the bigger lag; a partition never written to goes last', () => {
+    const lines = lagLines(
+      lag([
+        groupLag({
+          partitions: [
+            partitionLag({
+              topic: 'toll',
+              partition: 0,
+              highWatermark: '0',
+              committed: null,
+              lag: null,
+              status: 'UNKNOWN',
+            }),
+            partitionLag({ partition: 0, lag: 3, status: 'OK' }),
+            partitionLag({ partition: 1, lag: 40, status: 'OK' }),
+            partitionLag({ partition: 2, lag: 9, status: 'STALL' }),
+            partitionLag({
+              topic: 'toll.payments',
+              partition: 0,
+              highWatermark: '12',
+              committed: null,
+              lag: null,
+              status: 'UNKNOWN',
+            }),
+          ],
+        }),
+      ]),
+      initialLagState.sort,
+    ).flatMap((l) => (l.kind === 'partition' ? [`${l.partition.topic}[${l.partition.partition}]`] : []));
+    expect(lines).toEqual([
+      'toll.passages[2]',
+      'toll.payments[0]',
+      'toll.passages[1]',
+      'toll.passages[0]',
+      'toll[0]',
+    ]);
   });
 
   test('scrolling stays within the list', () => {
