@@ -35,10 +35,14 @@ export interface Plaza {
   lanes: number;
 }
 
-/** What a source yields: a passage, optionally with the payment made for it. */
+/**
+ * What a source yields: a passage, optionally with the payment made for it, and the plaza's reference record when a
+ * source meets a plaza it could not announce before the first passage (published to toll.plazas with it).
+ */
 export interface TollEvent {
   passage: Passage;
   payment?: Payment;
+  plaza?: Plaza;
 }
 
 export const TOPICS = {

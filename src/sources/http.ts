@@ -125,7 +125,13 @@ export function createHttpSource(spec: string, options: HttpOptions, ctx: Source
   const counters: ReadCounters = { read: 0 };
   const store = new CursorStore(ctx.stateDir, options.url);
   const places = new WeakMap<TollEvent, Place>();
-  const mapper = options.mapping ? new RecordMapper(options.mapping, ctx.tz, 'http') : undefined;
+  // A generic API names its plazas as it goes: each one's record goes out with the first passage that names it.
+  const mapper = options.mapping
+    ? new RecordMapper(options.mapping, ctx.tz, 'http', {
+        announcePlazas: true,
+        known: Object.values(options.mapping.plazaMap),
+      })
+    : undefined;
   const urlHash = hash32(options.url).toString(16);
   let cursor: HttpCursor | undefined;
 

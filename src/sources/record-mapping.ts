@@ -111,13 +111,23 @@ export class RecordMapper {
   private readonly parseTime: TimestampParser;
   /** Plaza id to the text it came from, to publish plaza records and to catch hash collisions. */
   private readonly plazaNames = new Map<number, string>();
+  /** Plazas whose record went out with an event (announcePlazas), or before the first one. */
+  private readonly announced = new Set<number>();
 
+  /**
+   * `announcePlazas`: a source that cannot list its plazas up front (an API) attaches a plaza's record to the first
+   * event that names it; `known` are the ids it announced before the first passage.
+   */
   constructor(
     private readonly mapping: RecordMapping,
     tz: string,
     private readonly source: string,
+    private readonly plazaAnnouncing: { announcePlazas: boolean; known?: readonly number[] } = {
+      announcePlazas: false,
+    },
   ) {
     this.parseTime = compileTimestampFormats(mapping.timeFormat, tz);
+    for (const id of plazaAnnouncing.known ?? []) this.announced.add(id);
   }
 
   /** A validated event, or the reason the record cannot become one. */
@@ -159,6 +169,10 @@ export class RecordMapper {
       validatePassageObject({ ...passage }, now);
       const event: TollEvent = { passage };
       if (m.amount !== undefined) event.payment = this.payment(field, passage, now);
+      if (this.plazaAnnouncing.announcePlazas && !this.announced.has(plazaId)) {
+        this.announced.add(plazaId);
+        event.plaza = this.plazaRecord(plazaId, this.plazaNames.get(plazaId)!);
+      }
       return event;
     } catch (e) {
       return (e as Error).message;
@@ -167,15 +181,17 @@ export class RecordMapper {
 
   /** One record per plaza id seen so far. */
   plazas(): Plaza[] {
-    return [...this.plazaNames]
-      .sort(([a], [b]) => a - b)
-      .map(([plazaId, text]) => ({
-        v: 1,
-        plazaId,
-        code: text.slice(0, 32),
-        name: `Plaza ${text}`.slice(0, 128),
-        lanes: this.mapping.lanes,
-      }));
+    return [...this.plazaNames].sort(([a], [b]) => a - b).map(([id, text]) => this.plazaRecord(id, text));
+  }
+
+  private plazaRecord(plazaId: number, text: string): Plaza {
+    return {
+      v: 1,
+      plazaId,
+      code: text.slice(0, 32),
+      name: `Plaza ${text}`.slice(0, 128),
+      lanes: this.mapping.lanes,
+    };
   }
 
   private plazaId(text: string): number {

@@ -20,21 +20,24 @@ export interface EventChunk {
 
 export function eventBatches(
   chunks: readonly EventChunk[],
-  topics: Pick<Topics, 'passages' | 'payments'>,
+  topics: Pick<Topics, 'passages' | 'payments' | 'plazas'>,
 ): TopicBatch[] {
   const passages: OutgoingMessage[] = [];
   const payments: OutgoingMessage[] = [];
+  const plazas: Plaza[] = [];
   for (const { events, receivedAt } of chunks) {
     const timestamp = String(receivedAt);
-    for (const { passage, payment } of events) {
+    for (const { passage, payment, plaza } of events) {
       passages.push({ key: plazaKey(passage.plazaId), value: JSON.stringify(passage), timestamp });
       if (payment)
         payments.push({ key: plazaKey(payment.plazaId), value: JSON.stringify(payment), timestamp });
+      if (plaza) plazas.push(plaza);
     }
   }
   return [
     { topic: topics.passages, messages: passages },
     { topic: topics.payments, messages: payments },
+    ...(plazas.length ? [plazaBatch(plazas, topics.plazas)] : []),
   ];
 }
 

@@ -115,10 +115,12 @@ describe('Budget', () => {
 
 describe('wire messages', () => {
   it('keys passages, payments and plazas by plaza id with DESIGN.md JSON values', () => {
-    const [passages, payments] = eventBatches([chunk(0, 2, 1700000000000)], {
+    const [passages, payments, ...rest] = eventBatches([chunk(0, 2, 1700000000000)], {
       passages: 'p',
       payments: 'pay',
+      plazas: 'pl',
     });
+    expect(rest).toEqual([]);
     expect(passages!.messages.map((m) => [m.key, m.timestamp])).toEqual([
       ['4000', '1700000000000'],
       ['4001', '1700000000000'],
@@ -131,7 +133,24 @@ describe('wire messages', () => {
     const noPayments = eventBatches([{ events: [passageEvent(0, 4000, false)], receivedAt: 1 }], {
       passages: 'p',
       payments: 'pay',
+      plazas: 'pl',
     });
     expect(noPayments[1]!.messages).toEqual([]);
+  });
+
+  it('sends a plaza record that came with an event to the plazas topic, keyed by its id', () => {
+    const announced = { ...passageEvent(0, 4001), plaza: PLAZAS[1]! };
+    const batches = eventBatches([{ events: [announced, passageEvent(1, 4001)], receivedAt: 5 }], {
+      passages: 'p',
+      payments: 'pay',
+      plazas: 'pl',
+    });
+    expect(batches.map((b) => [b.topic, b.messages.length])).toEqual([
+      ['p', 2],
+      ['pay', 2],
+      ['pl', 1],
+    ]);
+    expect(batches[2]!.messages[0]!.key).toBe('4001');
+    expect(JSON.parse(String(batches[2]!.messages[0]!.value))).toEqual(PLAZAS[1]);
   });
 });

@@ -263,7 +263,8 @@ describe('HTTP source, generic JSON API', () => {
         data: {
           items: [
             { id: 'b', booth: 3, car: { plate: 'P2', kind: 'truck' }, at: '2024-05-01T08:00:05Z' },
-            { id: 'c', booth: 3, car: { plate: 'P3', kind: 'bus' }, at: 'soon' },
+            { id: 'c', booth: 9, car: { plate: 'P3', kind: 'bus' }, at: 'soon' },
+            { id: 'd', booth: 'B-7', car: { plate: 'P4', kind: 'van' }, at: '2024-05-01T08:00:09Z' },
           ],
         },
         links: {},
@@ -279,7 +280,11 @@ describe('HTTP source, generic JSON API', () => {
     expect(events.map((e) => [e.passage.eventId, e.passage.vehicleType, e.passage.source])).toEqual([
       ['api-a', 'car', 'http'],
       ['api-b', 'truck', 'http'],
+      ['api-d', 'van', 'http'],
     ]);
+    // Plazas met on the way go out with the first passage naming them (booth 9 was only in a rejected item).
+    expect(events.map((e) => e.plaza?.code ?? null)).toEqual(['3', null, 'B-7']);
+    expect(events[2]!.plaza).toMatchObject({ v: 1, name: 'Plaza B-7', plazaId: events[2]!.passage.plazaId });
     expect(source.recentRejects()).toMatchObject([{ line: 1, reason: expect.stringMatching(/time "soon"/) }]);
     expect(server.requests.map((r) => r.url)).toEqual(['/api', '/api?page=2']);
   });
