@@ -132,6 +132,17 @@ export class KafkaAdmin {
       .sort((a, b) => a.partition - b.partition);
   }
 
+  /**
+   * Per partition, the first offset whose message timestamp is at or after `timestampMs`, or the high watermark
+   * when no message is that recent (Kafka's ListOffsets by timestamp).
+   */
+  async offsetsAtTime(topic: string, timestampMs: number): Promise<{ partition: number; offset: string }[]> {
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, timestampMs);
+    return offsets
+      .map((o) => ({ partition: o.partition, offset: o.offset }))
+      .sort((a, b) => a.partition - b.partition);
+  }
+
   /** Committed offsets of a group; `offset` is null where the group never committed. */
   async groupOffsets(groupId: string, topics: string[]): Promise<GroupOffsets[]> {
     const res = await this.admin.fetchOffsets({ groupId, topics });

@@ -5,9 +5,19 @@
  * A group "reads toll topics" when a member is assigned one or when it has a commit on one. Finding the second
  * kind costs one OffsetFetch per group, so groups found to read none are not asked again for `recheckMs`
  * (a shared broker can hold hundreds of unrelated groups).
+ *
+ * Once per topic, in the background, it also asks Kafka where each partition stood at a grid of past times
+ * (ListOffsets by message timestamp) and hands that history over with the next observation (see timelag.ts).
  */
 import type { KafkaAdmin, GroupSummary } from '../../kafka/admin.ts';
-import type { GroupObservation, Observation } from './tracker.ts';
+import type { GroupObservation, HistoryPoint, Observation } from './tracker.ts';
+
+/** Ages at which a topic's history is taken: dense near now, coarse far back, 30 days at most. */
+export const HISTORY_AGES_MS: readonly number[] = [
+  5, 10, 20, 30, 45, 60, 90, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200, 10_800, 14_400,
+  21_600, 32_400, 43_200, 64_800, 86_400, 129_600, 172_800, 259_200, 432_000, 604_800, 864_000, 1_209_600,
+  1_814_400, 2_592_000,
+].map((s) => s * 1000);
 
 export interface CollectorOptions {
   topics: readonly string[];
@@ -19,6 +29,9 @@ export interface CollectorOptions {
 export class LagCollector {
   /** Group id -> when it was last found to read no toll topic. Bounded by the groups the cluster lists. */
   private readonly readsNothing = new Map<string, number>();
+  /** Topics whose history was asked for (kept: once per topic), and the answers not yet handed over. */
+  private readonly historyAsked = new Set<string>();
+  private readonly historyReady = new Map<string, HistoryPoint[]>();
   private readonly recheckMs: number;
   private readonly concurrency: number;
 
@@ -43,7 +56,18 @@ export class LagCollector {
         );
       }),
     );
-    if (topics.length === 0) return { at: now(), highWatermarks, groups: [] };
+    for (const topic of topics) {
+      if (this.historyAsked.has(topic)) continue;
+      this.historyAsked.add(topic);
+      this.history(topic, now()).then(
+        (points) => this.historyReady.set(topic, points),
+        // Asked again on the next look; meanwhile older backlogs show a lower bound.
+        () => this.historyAsked.delete(topic),
+      );
+    }
+    const history = new Map(this.historyReady);
+    this.historyReady.clear();
+    if (topics.length === 0) return { at: now(), highWatermarks, groups: [], history };
 
     const groupIds = await this.admin.listGroups();
     for (const id of this.readsNothing.keys()) if (!groupIds.includes(id)) this.readsNothing.delete(id);
@@ -65,7 +89,17 @@ export class LagCollector {
       }
     });
     // Dated after every request: whatever the answers say had happened by then.
-    return { at: now(), highWatermarks, groups };
+    return { at: now(), highWatermarks, groups, history };
+  }
+
+  private async history(topic: string, from: number): Promise<HistoryPoint[]> {
+    const points: HistoryPoint[] = [];
+    for (const age of HISTORY_AGES_MS) {
+      for (const { partition, offset } of await this.admin.offsetsAtTime(topic, from - age)) {
+        points.push({ partition, at: from - age, high: Number(offset) });
+      }
+    }
+    return points;
   }
 
   private async describe(groupIds: string[]): Promise<GroupSummary[]> {

@@ -42,10 +42,19 @@ export interface GroupObservation {
   committed: readonly { topic: string; partition: number; offset: string | null }[];
 }
 
+/** At `at`, every offset below `high` of the partition had been written (from message timestamps). */
+export interface HistoryPoint {
+  partition: number;
+  at: number;
+  high: number;
+}
+
 export interface Observation {
   at: number;
   highWatermarks: ReadonlyMap<string, readonly { partition: number; high: string }[]>;
   groups: readonly GroupObservation[];
+  /** Per topic, where its partitions stood before the monitor's first look (once per topic). */
+  history?: ReadonlyMap<string, readonly HistoryPoint[]>;
 }
 
 export interface TrackerOptions {
@@ -113,6 +122,15 @@ export class LagTracker {
         const memory = this.topicPartition(key);
         memory.timeline.record(at, h);
         memory.recentHighs.push(h);
+      }
+    }
+
+    for (const [topic, points] of observation.history ?? []) {
+      const byPartition = new Map<number, HistoryPoint[]>();
+      for (const p of points) byPartition.set(p.partition, [...(byPartition.get(p.partition) ?? []), p]);
+      for (const [partition, list] of byPartition) {
+        const memory = this.topicPartitions.get(`${topic}:${partition}`);
+        memory?.timeline.seedHistory(list);
       }
     }
 

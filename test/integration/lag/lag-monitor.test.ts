@@ -91,14 +91,74 @@ describe('lag monitor on the real broker', () => {
     ]);
     expect(g.partitions.map((p) => p.status)).toEqual(['STOP', 'OK', 'UNKNOWN']);
     expect(g.totalLag).toBe(60);
-    // The backlog predates the monitor: its age is known only as a lower bound.
-    expect(g.partitions[0]!.timeLagLowerBound).toBe(true);
     expect(g.partitions[0]!.timeLagMs).toBeGreaterThanOrEqual(0);
     expect(g.partitions[1]!.timeLagMs).toBeNull();
     expect(g.partitions[0]!.etaMs).toBeNull();
     expect(g.history.length).toBeGreaterThan(0);
     expect(g.history.every((v) => v === 60)).toBe(true);
     expect(monitor.store.getSnapshot().status.kind).toBe('running');
+  });
+
+  it("gives a backlog written long before the monitor started its age from the messages' timestamps", async () => {
+    const [old] = (await k.topics([{ topic: 'lag.old', partitions: 1 }])) as [string];
+    // 100 messages stamped from two hours ago to one hour ago, evenly.
+    const now = Date.now();
+    const publisher = new KafkaPublisher(k.kafka);
+    await publisher.connect();
+    await publisher.send([
+      {
+        topic: old,
+        messages: Array.from({ length: 100 }, (_, i) => ({
+          key: null,
+          value: `m${i}`,
+          partition: 0,
+          timestamp: String(now - 7_200_000 + i * 36_000),
+        })),
+      },
+    ]);
+    await publisher.disconnect();
+    // A group that read the first 50 and left: the first unconsumed message is about 1 h 30 min old.
+    const groupId = uniqueName('lag-old');
+    const consumer = new GroupConsumer(k.kafka, {
+      groupId,
+      topics: [old],
+      eachBatch: async (batch, control) => {
+        for (const m of batch.messages) {
+          if (Number(m.offset) >= 50) break;
+          control.resolveOffset(m.offset);
+        }
+        await control.commitOffsetsIfNecessary();
+      },
+    });
+    await consumer.start();
+    await waitFor(
+      async () => (await k.admin.groupOffsets(groupId, [old]))[0]!.partitions[0]!.offset === '50',
+      {
+        what: 'the commit at 50',
+      },
+    );
+    await consumer.stop();
+
+    const own = createLagMonitor(k.config, {
+      topics: [old],
+      intervalMs: 300,
+      windowSize: 4,
+      ourGroupId: groupId,
+    });
+    await own.start();
+    try {
+      const p = await waitFor(
+        () => {
+          const part = own.store.getSnapshot().groups.find((g) => g.groupId === groupId)?.partitions[0];
+          return part && !part.timeLagLowerBound && part.timeLagMs !== null ? part : undefined;
+        },
+        { what: 'the time lag from the topic history' },
+      );
+      const expected = Date.now() - (now - 7_200_000 + 50 * 36_000);
+      expect(Math.abs(p.timeLagMs! - expected)).toBeLessThan(5 * 60_000);
+    } finally {
+      await own.stop();
+    }
   });
 
   it('marks a live consumer that stands still with lag as STALL', async () => {

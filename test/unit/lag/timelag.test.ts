@@ -18,6 +18,42 @@ describe('watermark timeline', () => {
     expect(t.appendedAt(42)).toEqual({ at: 5000, lowerBound: true });
   });
 
+  it('places offsets written before the first look with the history from message timestamps', () => {
+    const t = new WatermarkTimeline();
+    const now = 10 * 3_600_000;
+    t.record(now, 1000);
+    // Before any history: a lower bound at the first look.
+    expect(t.appendedAt(100)).toEqual({ at: now, lowerBound: true });
+    t.seedHistory([
+      { at: now - 3_600_000, high: 600 }, // an hour ago, offsets below 600 existed
+      { at: now - 7_200_000, high: 200 },
+      { at: now - 86_400_000, high: 50 },
+      { at: now + 5, high: 1 }, // at or after the first look: ignored
+    ]);
+    // Offset 399 is halfway between the 2 h point (200) and the 1 h point (600).
+    expect(t.appendedAt(399)).toEqual({ at: now - 5_400_000, lowerBound: false });
+    // Between the newest history point and the first look.
+    expect(t.appendedAt(799)).toEqual({ at: now - 1_800_000, lowerBound: false });
+    // Older than the oldest point: a lower bound there.
+    expect(t.appendedAt(10)).toEqual({ at: now - 86_400_000, lowerBound: true });
+    expect(timeLag(t, 399, 1000, now).ms).toBe(5_400_000);
+  });
+
+  it('keeps history offsets non-decreasing in time, at most where the first look stood', () => {
+    const t = new WatermarkTimeline();
+    t.record(1_000_000, 500);
+    // A producer with a fast clock wrote a message stamped later than newer ones.
+    t.seedHistory([
+      { at: 100_000, high: 300 },
+      { at: 200_000, high: 250 },
+      { at: 900_000, high: 900 },
+    ]);
+    // Clamped to 250 / 250 / 500: offsets below 250 predate the oldest point; 260 lies in (200 s, 900 s].
+    expect(t.appendedAt(240)).toEqual({ at: 100_000, lowerBound: true });
+    expect(t.appendedAt(260)).toEqual({ at: 230_800, lowerBound: false });
+    expect(t.appendedAt(499)).toEqual({ at: 900_000, lowerBound: false });
+  });
+
   it('places a jump after an idle plateau, not across it', () => {
     const t = new WatermarkTimeline();
     t.record(0, 100);
