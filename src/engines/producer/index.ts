@@ -31,7 +31,7 @@ export type { Topics } from './messages.ts';
  * with gzip (level 6, and level 1 alike) and persisted end to end at 7-8k/s against 5.5-6.8k/s, with peak RSS
  * ~270 MB against ~370 MB. The broker decompresses every compressed batch to validate it and the sink inflates it
  * again, all on the same two cores, while loopback bytes cost nothing. gzip shrinks the data about 10x: choose it
- * (TOLLSTREAM_COMPRESSION=gzip) when producers and brokers are on different machines or disk is tight.
+ * (`--compression gzip`, kafka.compression) when producers and brokers are on different machines or disk is tight.
  */
 export const DEFAULT_COMPRESSION: Compression = 'none';
 
