@@ -32,6 +32,7 @@ import {
   type SimPlaza,
 } from './simulator-traffic.ts';
 import type { OptionBag } from './options.ts';
+import { compileTimestampFormats } from './timestamp-format.ts';
 
 export const SIMULATOR_SCENARIOS = ['rush-hour', 'plaza-outage'] as const;
 export type Scenario = (typeof SIMULATOR_SCENARIOS)[number];
@@ -284,22 +285,8 @@ function weights(
 function parseStart(bag: OptionBag, tz: string): number | undefined {
   const s = bag.string('start');
   if (s === undefined) return undefined;
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(s);
-  const ms = m
-    ? wallClockToEpoch(
-        {
-          year: +m[1]!,
-          month: +m[2]!,
-          day: +m[3]!,
-          hour: +(m[4] ?? 0),
-          minute: +(m[5] ?? 0),
-          second: +(m[6] ?? 0),
-        },
-        tz,
-      )
-    : /[zZ]|[+-]\d{2}:?\d{2}$/.test(s)
-      ? Date.parse(s)
-      : NaN;
+  // The same ISO reading as every other source's timestamps: a zone-less time is in `tz`.
+  const ms = compileTimestampFormats('iso', tz)(s);
   if (Number.isNaN(ms) || ms < Date.UTC(2000, 0, 1) || ms > Date.now()) {
     bag.fail(`start "${s}" is not a past date like 2024-05-01 or 2024-05-01T06:00`);
   }
