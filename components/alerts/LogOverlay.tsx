@@ -1,8 +1,9 @@
 import type { ReactNode } from 'react';
-import { Box, Text } from 'ink';
+import { Text } from 'ink';
 import type { LogEntry } from '../../src/util/log.ts';
 import { formatClock } from '../format/format.ts';
 import { Tinted } from '../theme/Tinted.tsx';
+import { Overlay } from '../widgets/Overlay.tsx';
 import type { Tone } from '../theme/theme.ts';
 
 function levelTone(level: LogEntry['level']): Tone {
@@ -36,17 +37,7 @@ export function LogOverlay({
 }): ReactNode {
   const shown = entries.slice(0, Math.max(0, height - 3));
   return (
-    <Box
-      flexDirection="column"
-      width={width}
-      height={height}
-      borderStyle="double"
-      paddingX={1}
-      overflow="hidden"
-    >
-      <Text bold>
-        Log, newest first <Text dimColor>(Esc or l closes)</Text>
-      </Text>
+    <Overlay title="Log, newest first" hint="(Esc or l closes)" width={width} height={height}>
       {shown.length === 0 ? <Text dimColor>nothing logged yet</Text> : null}
       {shown.map((e, i) => (
         <Text key={`${e.at}:${i}`} wrap="truncate-end">
@@ -58,6 +49,6 @@ export function LogOverlay({
           {e.extra && Object.keys(e.extra).length ? ` ${JSON.stringify(e.extra)}` : ''}
         </Text>
       ))}
-    </Box>
+    </Overlay>
   );
 }

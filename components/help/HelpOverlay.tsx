@@ -3,6 +3,7 @@ import { Box, Text } from 'ink';
 import { helpColumns } from '../app/keymap.ts';
 import type { KeySection } from '../app/keymap.ts';
 import { fit } from '../format/format.ts';
+import { Overlay } from '../widgets/Overlay.tsx';
 
 const KEY_WIDTH = 14;
 
@@ -30,17 +31,7 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
   // Blank lines between sections only when there is room for them.
   const spaced = tallest + columns[1].length <= height - 3;
   return (
-    <Box
-      flexDirection="column"
-      width={width}
-      height={height}
-      borderStyle="double"
-      paddingX={1}
-      overflow="hidden"
-    >
-      <Text bold>
-        Keys <Text dimColor>(Esc, ? or q closes)</Text>
-      </Text>
+    <Overlay title="Keys" hint="(Esc, ? or q closes)" width={width} height={height}>
       <Box>
         {columns.map((sections, i) => (
           <Box key={i} flexDirection="column" width={inner} flexShrink={0}>
@@ -50,6 +41,6 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
           </Box>
         ))}
       </Box>
-    </Box>
+    </Overlay>
   );
 }
