@@ -13,12 +13,14 @@ import type {
   ProducersSnapshot,
   SinkSnapshot,
 } from '../../../src/engines/types.ts';
+import { createElement } from 'react';
 import type { ReactElement } from 'react';
 import { render } from 'ink-testing-library';
 import type { Pace } from '../../../src/sources/source.ts';
 import type { LogEntry } from '../../../src/util/log.ts';
 import type { ReadableStore } from '../../../src/util/store.ts';
 import type { Lifecycle } from '../../../components/alerts/Footer.tsx';
+import { MonitorApp } from '../../../components/app/App.tsx';
 import type { MonitorServices } from '../../../components/app/services.ts';
 import { emptyClusterSnapshot, emptyLagSnapshot, emptySinkSnapshot } from '../../../components/app/empty.ts';
 import type { QueryOutcome, QueryService, SavedQueryInfo } from '../../../components/sql/types.ts';
@@ -266,6 +268,14 @@ export function renderAt(node: ReactElement, columns: number): ReturnType<typeof
   Object.defineProperty(instance.stdout, 'columns', { get: () => columns, configurable: true });
   instance.rerender(node);
   return instance;
+}
+
+/** The whole app as the monitor runs it, without frame pacing or colour, in a terminal of the given size. */
+export function renderApp(services: MonitorServices, columns = 120, rows = 40): ReturnType<typeof render> {
+  return renderAt(
+    createElement(MonitorApp, { frameMs: 0, services, size: { columns, rows }, theme: { color: false } }),
+    columns,
+  );
 }
 
 /**

@@ -11,6 +11,7 @@ import {
   press,
   producer,
   producers,
+  renderApp,
   renderAt,
   sink,
   tick,
@@ -21,15 +22,7 @@ const ESC = '\x1b';
 describe('MonitorApp', () => {
   test('? shows every key in the help overlay; Esc closes it', async () => {
     const w = fakeWorld();
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    const r = renderApp(w.services);
     await press(r, '?');
     const frame = await frameWhere(r, (f) => f.includes('Keys (Esc'));
     for (const section of KEYMAP) {
@@ -45,15 +38,7 @@ describe('MonitorApp', () => {
 
   test('the help overlay fits 80×24', async () => {
     const w = fakeWorld();
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 80, rows: 24 }}
-        theme={{ color: false }}
-      />,
-      80,
-    );
+    const r = renderApp(w.services, 80, 24);
     await press(r, '?');
     const frame = await frameWhere(r, (f) => f.includes('Keys (Esc'));
     expect(frame.split('\n')).toHaveLength(23);
@@ -95,15 +80,7 @@ describe('MonitorApp', () => {
 
   test('resizing between sizes keeps every line within the width and the frame one row short', async () => {
     const w = fakeWorld();
-    let r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    let r = renderApp(w.services);
     for (const [columns, rows] of [
       [120, 40],
       [80, 24],
@@ -111,10 +88,7 @@ describe('MonitorApp', () => {
       [120, 40],
     ] as const) {
       r.unmount();
-      r = renderAt(
-        <MonitorApp frameMs={0} services={w.services} size={{ columns, rows }} theme={{ color: false }} />,
-        columns,
-      );
+      r = renderApp(w.services, columns, rows);
       await tick();
       const lines = r.lastFrame()!.split('\n');
       expect(lines).toHaveLength(rows - 1);
@@ -143,15 +117,7 @@ describe('MonitorApp', () => {
       }),
     );
     w.lag.set(lag([groupLag({ totalLag: 567 })]));
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    const r = renderApp(w.services);
     await tick();
     const [line1, line2] = r.lastFrame()!.split('\n');
     expect(line1).toMatch(
@@ -166,15 +132,7 @@ describe('MonitorApp', () => {
   test('header before the first cluster check says CHECKING, not OK or DOWN', async () => {
     const w = fakeWorld();
     w.cluster.set(cluster({ checkedAt: null, zookeeper: { reachable: false } }));
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    const r = renderApp(w.services);
     await tick();
     expect(r.lastFrame()!.split('\n')[0]).toMatch(/ZooKeeper CHECKING.*Brokers CHECKING.*MySQL CHECKING/);
     r.unmount();
@@ -185,15 +143,7 @@ describe('MonitorApp', () => {
     w.logs.set([
       { at: Date.now(), level: 'warn', namespace: 'kafka', message: 'Connection error: ECONNREFUSED' },
     ]);
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    const r = renderApp(w.services);
     await tick();
     expect(r.lastFrame()!.split('\n').at(-1)).toMatch(
       /^WARN \d\d:\d\d:\d\d \[kafka\] Connection error: ECONNREFUSED/,
@@ -210,15 +160,7 @@ describe('MonitorApp', () => {
 
   test('while stopping, the footer says what is happening', async () => {
     const w = fakeWorld();
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    const r = renderApp(w.services);
     await press(r, 'q');
     w.lifecycle.set({ phase: 'stopping', detail: 'flushing producers…' });
     await tick();

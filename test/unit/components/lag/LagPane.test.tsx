@@ -1,9 +1,18 @@
 import { describe, expect, test } from 'vitest';
 import { LagPane } from '../../../../components/lag/LagPane.tsx';
 import { initialLagState } from '../../../../components/lag/state.ts';
-import { MonitorApp } from '../../../../components/app/App.tsx';
 import { emptyLagSnapshot } from '../../../../components/app/empty.ts';
-import { fakeStore, fakeWorld, groupLag, lag, partitionLag, press, renderAt, tick } from '../fakes.ts';
+import {
+  fakeStore,
+  fakeWorld,
+  groupLag,
+  lag,
+  partitionLag,
+  press,
+  renderApp,
+  renderAt,
+  tick,
+} from '../fakes.ts';
 
 describe('LagPane', () => {
   test('per partition: high watermark, committed ("—" when never committed), lag, time lag, trend, status, ETA', async () => {
@@ -121,15 +130,7 @@ describe('LagPane', () => {
         }),
       ]),
     );
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    const r = renderApp(w.services);
     await tick();
     await press(r, '2');
     // Problems first by default; equal status, the bigger lag first.

@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { MonitorApp } from '../../../../components/app/App.tsx';
 import { initialThroughputState } from '../../../../components/throughput/state.ts';
 import { ThroughputPane } from '../../../../components/throughput/ThroughputPane.tsx';
-import { fakeStore, fakeWorld, press, renderAt, sink, tick } from '../fakes.ts';
+import { fakeStore, fakeWorld, press, renderApp, renderAt, sink, tick } from '../fakes.ts';
 
 const plazas = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
@@ -40,15 +39,7 @@ describe('ThroughputPane', () => {
   test('pages through plazas with ] and [ when more exist than fit', async () => {
     const w = fakeWorld();
     w.sink.set(sink({ throughput: plazas(11) }));
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    const r = renderApp(w.services);
     await press(r, '4');
     let frame = r.lastFrame()!;
     expect(frame).toMatch(/page 1\/3 \[ \]/);

@@ -1,8 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { MonitorApp } from '../../../../components/app/App.tsx';
 import { initialVehiclesState } from '../../../../components/vehicles/state.ts';
 import { VehiclesPane } from '../../../../components/vehicles/VehiclesPane.tsx';
-import { fakeStore, fakeWorld, passage, press, renderAt, sink, tick } from '../fakes.ts';
+import { fakeStore, fakeWorld, passage, press, renderApp, renderAt, sink, tick } from '../fakes.ts';
 
 const recent = (from: number, n: number) => Array.from({ length: n }, (_, i) => passage(from + i));
 
@@ -46,15 +45,7 @@ describe('VehiclesPane', () => {
   test('p pauses the tail (new passages do not show) and p resumes it', async () => {
     const w = fakeWorld();
     w.sink.set(sink({ recent: recent(0, 5) }));
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    const r = renderApp(w.services);
     await tick();
     await press(r, '3');
     await press(r, 'p');
@@ -74,15 +65,7 @@ describe('VehiclesPane', () => {
   test('/ filters by vehicle type or plaza as you type; Esc clears', async () => {
     const w = fakeWorld();
     w.sink.set(sink({ recent: recent(0, 9) }));
-    const r = renderAt(
-      <MonitorApp
-        frameMs={0}
-        services={w.services}
-        size={{ columns: 120, rows: 40 }}
-        theme={{ color: false }}
-      />,
-      120,
-    );
+    const r = renderApp(w.services);
     await tick();
     await press(r, '3');
     await press(r, '/');
