@@ -9,10 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TOPIC_ENV } from '../../src/config/config.ts';
-import type { Topics } from '../../src/config/config.ts';
 import { sleep } from '../../src/util/backoff.ts';
-import { freshDatabase, testKafka, uniqueName } from '../helpers/services.ts';
+import { freshDatabase, testKafka, topicEnv, uniqueName } from '../helpers/services.ts';
 import { startSession } from './tmux.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -27,20 +25,7 @@ interface Result {
 
 async function once(mode: Result['mode']): Promise<Result> {
   const k = await testKafka();
-  const [passages, payments, plazas, dlq, legacy] = await k.topics([
-    { topic: 'ov.passages', partitions: 6 },
-    { topic: 'ov.payments', partitions: 6 },
-    { topic: 'ov.plazas', partitions: 1, config: { 'cleanup.policy': 'compact' } },
-    { topic: 'ov.dlq', partitions: 1 },
-    { topic: 'ov.legacy', partitions: 1 },
-  ]);
-  const topics: Topics = {
-    passages: passages!,
-    payments: payments!,
-    plazas: plazas!,
-    dlq: dlq!,
-    legacy: legacy!,
-  };
+  const topics = await k.pipelineTopics('ov', 6);
   const db = await freshDatabase('tollstream_ov');
   const group = uniqueName('ov-group');
   const stateDir = mkdtempSync(path.join(tmpdir(), 'tollstream-ov-'));
@@ -49,9 +34,7 @@ async function once(mode: Result['mode']): Promise<Result> {
     ...(Object.fromEntries(
       Object.entries(process.env).filter(([key]) => key.startsWith('TOLLSTREAM_')),
     ) as Record<string, string>),
-    ...Object.fromEntries(
-      Object.entries(TOPIC_ENV).map(([role, name]) => [name, topics[role as keyof Topics]]),
-    ),
+    ...topicEnv(topics),
   };
   const args = [
     '--events',

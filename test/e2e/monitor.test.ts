@@ -9,11 +9,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TOPIC_ENV } from '../../src/config/config.ts';
 import type { Topics } from '../../src/config/config.ts';
 import { readReaderSecret } from '../../src/stack/reader.ts';
 import { ensureReaderAccount, READER_USER } from '../../src/storage/schema.ts';
-import { freshDatabase, testConfig, testKafka, uniqueName, withDatabase } from '../helpers/services.ts';
+import {
+  freshDatabase,
+  testConfig,
+  testKafka,
+  topicEnv,
+  uniqueName,
+  withDatabase,
+} from '../helpers/services.ts';
 import type { TestDatabase, TestKafka } from '../helpers/services.ts';
 import { startSession } from './tmux.ts';
 import type { TmuxSession } from './tmux.ts';
@@ -31,14 +37,7 @@ describe('tollstream monitor in a terminal', () => {
 
   beforeAll(async () => {
     k = await testKafka();
-    const [passages, payments, plazas, dlq, legacy] = await k.topics([
-      { topic: 'ui.passages', partitions: 3 },
-      { topic: 'ui.payments', partitions: 3 },
-      { topic: 'ui.plazas', partitions: 1, config: { 'cleanup.policy': 'compact' } },
-      { topic: 'ui.dlq', partitions: 1 },
-      { topic: 'ui.legacy', partitions: 1 },
-    ]);
-    topics = { passages: passages!, payments: payments!, plazas: plazas!, dlq: dlq!, legacy: legacy! };
+    topics = await k.pipelineTopics('ui', 3);
     db = await freshDatabase('tollstream_ui');
     const cfg = testConfig();
     const password = readReaderSecret(cfg.stateDir);
@@ -56,9 +55,7 @@ describe('tollstream monitor in a terminal', () => {
       ...Object.fromEntries(
         Object.entries(process.env).filter(([key]) => key.startsWith('TOLLSTREAM_')) as [string, string][],
       ),
-      ...Object.fromEntries(
-        Object.entries(TOPIC_ENV).map(([role, name]) => [name, topics[role as keyof Topics]]),
-      ),
+      ...topicEnv(topics),
     };
   });
 

@@ -3,8 +3,8 @@
  * They start nothing: each test gets its own database and topics on the running services and removes them after.
  */
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../../src/config/config.ts';
-import type { Config } from '../../src/config/config.ts';
+import { loadConfig, TOPIC_ENV } from '../../src/config/config.ts';
+import type { Config, Topics } from '../../src/config/config.ts';
 import { createKafka } from '../../src/kafka/client.ts';
 import { KafkaAdmin } from '../../src/kafka/admin.ts';
 import type { TopicSpec } from '../../src/kafka/admin.ts';
@@ -59,7 +59,16 @@ export interface TestKafka {
   admin: KafkaAdmin;
   /** Creates uniquely named topics; they are deleted by `cleanup()`. */
   topics(specs: Omit<TopicSpec, 'replicationFactor'>[]): Promise<string[]>;
+  /** A fresh set of the five toll topics, `<prefix>.passages` ... , laid out like the stack's. */
+  pipelineTopics(prefix: string, partitions: number): Promise<Topics>;
   cleanup(): Promise<void>;
+}
+
+/** The environment that moves a `tollstream` process onto `topics`. */
+export function topicEnv(topics: Topics): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(TOPIC_ENV).map(([role, name]) => [name, topics[role as keyof Topics]]),
+  );
 }
 
 export async function testKafka(): Promise<TestKafka> {
@@ -67,15 +76,26 @@ export async function testKafka(): Promise<TestKafka> {
   const kafka = createKafka(config.kafka, { clientIdSuffix: '-test' });
   const admin = await new KafkaAdmin(kafka).connect();
   const created: string[] = [];
+  const topics: TestKafka['topics'] = async (specs) => {
+    const named = specs.map((s) => ({ ...s, topic: uniqueName(s.topic), replicationFactor: 1 }));
+    await admin.ensureTopics(named);
+    created.push(...named.map((s) => s.topic));
+    return named.map((s) => s.topic);
+  };
   return {
     config,
     kafka,
     admin,
-    async topics(specs) {
-      const named = specs.map((s) => ({ ...s, topic: uniqueName(s.topic), replicationFactor: 1 }));
-      await admin.ensureTopics(named);
-      created.push(...named.map((s) => s.topic));
-      return named.map((s) => s.topic);
+    topics,
+    async pipelineTopics(prefix, partitions) {
+      const [passages, payments, plazas, dlq, legacy] = await topics([
+        { topic: `${prefix}.passages`, partitions },
+        { topic: `${prefix}.payments`, partitions },
+        { topic: `${prefix}.plazas`, partitions: 1, config: { 'cleanup.policy': 'compact' } },
+        { topic: `${prefix}.dlq`, partitions: 1 },
+        { topic: `${prefix}.legacy`, partitions: 1 },
+      ]);
+      return { passages: passages!, payments: payments!, plazas: plazas!, dlq: dlq!, legacy: legacy! };
     },
     async cleanup() {
       await admin.deleteTopics(created).catch(() => {});

@@ -3,8 +3,6 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { TOPIC_ENV } from '../../../src/config/config.ts';
-import type { Topics } from '../../../src/config/config.ts';
 import type { Storage } from '../../../src/storage/db.ts';
 import { eventIds, readTopic } from '../../helpers/read-topic.ts';
 import type { TestKafka } from '../../helpers/services.ts';
@@ -18,12 +16,6 @@ export interface CliRun {
   stderr: () => string;
   exited: Promise<number | null>;
   summary: () => Record<string, unknown> | undefined;
-}
-
-export function topicEnv(topics: Topics): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(TOPIC_ENV).map(([role, name]) => [name, topics[role as keyof Topics]]),
-  );
 }
 
 export function tollstream(args: string[], env: Record<string, string> = {}): CliRun {

@@ -4,10 +4,10 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
+import { freshDatabase, testKafka, topicEnv, uniqueName, waitFor } from '../../helpers/services.ts';
 import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
 import type { Topics } from '../../../src/config/config.ts';
-import { eventIdsOnTopic, expectExactlyOnce, passageCount, passageIds, tollstream, topicEnv } from './cli.ts';
+import { eventIdsOnTopic, expectExactlyOnce, passageCount, passageIds, tollstream } from './cli.ts';
 
 /** The classic toll data set of ../shared/data (read at test time, never copied into the repository). */
 const TOLLDATA = fileURLToPath(new URL('../../../../shared/data/tolldata', import.meta.url));
@@ -29,14 +29,7 @@ describe('tollstream --headless', () => {
     group: string;
     env: Record<string, string>;
   }> {
-    const [passages, payments, plazas, dlq, legacy] = await k.topics([
-      { topic: 'hl.passages', partitions: 3 },
-      { topic: 'hl.payments', partitions: 3 },
-      { topic: 'hl.plazas', partitions: 1, config: { 'cleanup.policy': 'compact' } },
-      { topic: 'hl.dlq', partitions: 1 },
-      { topic: 'hl.legacy', partitions: 1 },
-    ]);
-    const topics = { passages: passages!, payments: payments!, plazas: plazas!, dlq: dlq!, legacy: legacy! };
+    const topics = await k.pipelineTopics('hl', 3);
     const db = await freshDatabase('tollstream_hl');
     dbs.push(db);
     return { topics, db, group: uniqueName('hl-group'), env: topicEnv(topics) };
@@ -184,20 +177,7 @@ describe('tollstream --headless with a finite replay', () => {
   });
 
   it('imports the classic toll data in one shot, shows progress, ends by itself; a second run adds nothing', async () => {
-    const [passages, payments, plazas, dlq, legacy] = await k.topics([
-      { topic: 'replay.passages', partitions: 3 },
-      { topic: 'replay.payments', partitions: 3 },
-      { topic: 'replay.plazas', partitions: 1, config: { 'cleanup.policy': 'compact' } },
-      { topic: 'replay.dlq', partitions: 1 },
-      { topic: 'replay.legacy', partitions: 1 },
-    ]);
-    const env = topicEnv({
-      passages: passages!,
-      payments: payments!,
-      plazas: plazas!,
-      dlq: dlq!,
-      legacy: legacy!,
-    });
+    const env = topicEnv(await k.pipelineTopics('replay', 3));
     const args = [
       '--headless',
       '--source',

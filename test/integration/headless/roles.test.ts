@@ -4,10 +4,10 @@
  * (MySQL holds what kcat reads from the passages topic, each event id once).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freshDatabase, testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
+import { freshDatabase, testKafka, topicEnv, uniqueName, waitFor } from '../../helpers/services.ts';
 import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
 import type { CliRun } from './cli.ts';
-import { eventIdsOnTopic, expectExactlyOnce, passageCount, passageIds, tollstream, topicEnv } from './cli.ts';
+import { eventIdsOnTopic, expectExactlyOnce, passageCount, passageIds, tollstream } from './cli.ts';
 
 describe('tollstream --headless --role', () => {
   let k: TestKafka;
@@ -23,14 +23,7 @@ describe('tollstream --headless --role', () => {
   });
 
   async function isolated() {
-    const [passages, payments, plazas, dlq, legacy] = await k.topics([
-      { topic: 'role.passages', partitions: 4 },
-      { topic: 'role.payments', partitions: 4 },
-      { topic: 'role.plazas', partitions: 1, config: { 'cleanup.policy': 'compact' } },
-      { topic: 'role.dlq', partitions: 1 },
-      { topic: 'role.legacy', partitions: 1 },
-    ]);
-    const topics = { passages: passages!, payments: payments!, plazas: plazas!, dlq: dlq!, legacy: legacy! };
+    const topics = await k.pipelineTopics('role', 4);
     const db = await freshDatabase('tollstream_role');
     dbs.push(db);
     const group = uniqueName('role-group');
