@@ -6,11 +6,10 @@
 import { execFile, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { waitFor } from '../../src/util/backoff.ts';
+import { portOpen } from '../../src/stack/processes.ts';
+import { freePort, waitFor } from './services.ts';
 
 export interface PrivateMariaDb {
   port: number;
@@ -23,27 +22,6 @@ export interface PrivateMariaDb {
   start(): Promise<void>;
   /** Stops the server and removes its data directory. */
   destroy(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(500, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 function run(file: string, args: string[]): Promise<void> {
@@ -88,7 +66,10 @@ export async function startPrivateMariaDb(): Promise<PrivateMariaDb> {
     void exited.then(() => {
       if (child === proc) child = undefined;
     });
-    await waitFor(() => accepts(port), { timeoutMs: 60_000, what: `private MariaDB on port ${port}` });
+    await waitFor(() => portOpen('127.0.0.1', port, 500), {
+      timeoutMs: 60_000,
+      what: `private MariaDB on port ${port}`,
+    });
   }
 
   async function stop(): Promise<void> {

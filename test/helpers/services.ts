@@ -3,6 +3,8 @@
  * They start nothing: each test gets its own database and topics on the running services and removes them after.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { loadConfig, TOPIC_ENV } from '../../src/config/config.ts';
 import type { Config, Topics } from '../../src/config/config.ts';
 import { createKafka } from '../../src/kafka/client.ts';
@@ -12,6 +14,15 @@ import { Storage } from '../../src/storage/db.ts';
 import { applySchema } from '../../src/storage/schema.ts';
 
 export { waitFor } from '../../src/util/backoff.ts';
+
+/** A TCP port free on 127.0.0.1 right now, for a private server. */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
 
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;

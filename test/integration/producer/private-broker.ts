@@ -5,22 +5,12 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { javaBinary } from '../../../src/stack/jvm.ts';
 import { jarCache } from '../../../src/stack/paths.ts';
 import { portOpen } from '../../../src/stack/processes.ts';
-import { waitFor } from '../../helpers/services.ts';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { freePort, waitFor } from '../../helpers/services.ts';
 
 export interface PrivateBroker {
   bootstrap: string;

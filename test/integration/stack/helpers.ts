@@ -3,17 +3,14 @@
  * and their own MariaDB (so the reader account of the shared server is never re-keyed). They never touch the
  * shared stack on 2181/9092.
  */
-import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../../src/config/config.ts';
 import type { Config } from '../../../src/config/config.ts';
-import { waitFor } from '../../../src/util/backoff.ts';
-import { portOpen, stopProcess } from '../../../src/stack/processes.ts';
+import { startPrivateMariaDb } from '../../helpers/private-mariadb.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/tollstream.js', import.meta.url));
 
@@ -77,14 +74,6 @@ export function cli(stack: PrivateStack, args: string[], env: NodeJS.ProcessEnv 
   });
 }
 
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
-
 export interface PrivateMariadb {
   url: string;
   port: number;
@@ -93,44 +82,6 @@ export interface PrivateMariadb {
 
 /** A throw-away MariaDB (own data dir and port), as DESIGN.md asks for tests that must not disturb the shared one. */
 export async function privateMariadb(): Promise<PrivateMariadb> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'tollstream-mariadb-'));
-  const data = path.join(dir, 'data');
-  await new Promise<void>((resolve, reject) =>
-    execFile(
-      'mariadb-install-db',
-      [
-        '--no-defaults',
-        `--datadir=${data}`,
-        '--user=root',
-        '--auth-root-authentication-method=normal',
-        '--skip-test-db',
-      ],
-      (e) => (e ? reject(e) : resolve()),
-    ),
-  );
-  const port = await freePort();
-  const child = spawn(
-    '/usr/sbin/mariadbd',
-    [
-      '--no-defaults',
-      `--datadir=${data}`,
-      '--user=root',
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--socket=${path.join(dir, 'mysqld.sock')}`,
-      `--pid-file=${path.join(dir, 'mysqld.pid')}`,
-      `--log-error=${path.join(dir, 'error.log')}`,
-      '--skip-name-resolve',
-    ],
-    { stdio: 'ignore' },
-  );
-  await waitFor(() => portOpen('127.0.0.1', port, 500), { timeoutMs: 30_000, what: 'private MariaDB' });
-  return {
-    url: `mysql://root@127.0.0.1:${port}/tollstream`,
-    port,
-    async stop() {
-      if (child.pid) await stopProcess(child.pid, { graceMs: 10_000 });
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const server = await startPrivateMariaDb();
+  return { url: server.url('tollstream'), port: server.port, stop: () => server.destroy() };
 }
