@@ -39,7 +39,14 @@ export interface Config {
     ssl: boolean;
     sslCaFile?: string;
     sasl?: { mechanism: SaslMechanism; username: string; password: string };
-    /** Producer batch compression (none by default: measured, see src/engines/producer/index.ts). */
+    /**
+     * Producer batch compression. None by default, measured: with everything on one 2-core box (simulator,
+     * producer, broker, sink, MySQL), 100,000 passages + payments in one process published at 11-14k passages/s
+     * uncompressed against 7-9k/s with gzip (level 6, and level 1 alike) and persisted end to end at 7-8k/s against
+     * 5.5-6.8k/s, with peak RSS ~270 MB against ~370 MB: the broker decompresses every compressed batch to validate
+     * it and the sink inflates it again, on the same two cores, while loopback bytes cost nothing. gzip shrinks
+     * the data about 10x: choose it when producers and brokers are on different machines or disk is tight.
+     */
     compression: Compression;
   };
   topics: Topics;

@@ -5,11 +5,12 @@
  * flight (it takes a per-broker lock and rolls the sequence back on failure). Callers therefore send serially per
  * publisher and pipeline around it (the producer engine prepares the next batch while one is in flight).
  *
- * Compression is the caller's choice (gzip by default here); the producer engine measured and chose its own,
- * see src/engines/producer/index.ts.
+ * Compression is the caller's choice (gzip by default here); the producer engine passes the configured one
+ * (`kafka.compression`, none by default: see src/config/config.ts).
  */
 import kafkajs from 'kafkajs';
 import type { Producer } from 'kafkajs';
+import type { Compression } from '../config/config.ts';
 import type { Kafka } from './client.ts';
 import { KafkaAdapterError } from './client.ts';
 
@@ -34,8 +35,6 @@ export interface SentRecord {
   partition: number;
   baseOffset: string;
 }
-
-export type Compression = 'none' | 'gzip';
 
 /** What the producer engine needs from a publisher; KafkaPublisher is the real one, tests use fakes. */
 export interface Publisher {

@@ -90,7 +90,6 @@ export function createPipeline(config: Config, options: PipelineOptions): Pipeli
   let producers: ProducerEngine | null = null;
   if (producesIn(role)) {
     producers = parts.producers(config, {
-      compression: config.kafka.compression,
       ...options.producerOptions,
       topics,
       logger: log.child('producers'),

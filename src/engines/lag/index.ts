@@ -5,7 +5,6 @@
  * waits with exponential backoff (k9s style), and the snapshot says so.
  */
 import type { Config } from '../../config/config.ts';
-import { TOPICS } from '../../domain/types.ts';
 import { createKafka } from '../../kafka/client.ts';
 import { KafkaAdmin } from '../../kafka/admin.ts';
 import { backoffDelay, sleep } from '../../util/backoff.ts';
@@ -40,8 +39,6 @@ export interface LagMonitor extends Engine<LagSnapshotDetail> {
   refresh(): Promise<void>;
 }
 
-export const DEFAULT_LAG_TOPICS: readonly string[] = Object.values(TOPICS);
-
 export function createLagMonitor(config: Config, options: LagMonitorOptions = {}): LagMonitor {
   const intervalMs = options.intervalMs ?? 2000;
   const log = options.logger ?? createLogger('lag');
@@ -52,7 +49,7 @@ export function createLagMonitor(config: Config, options: LagMonitorOptions = {}
   });
   const kafka = createKafka(config.kafka, { logger: log.child('kafka'), clientIdSuffix: '-lag' });
   const admin = new KafkaAdmin(kafka);
-  const collector = new LagCollector(admin, { topics: options.topics ?? [...DEFAULT_LAG_TOPICS] });
+  const collector = new LagCollector(admin, { topics: options.topics ?? Object.values(config.topics) });
 
   let status: EngineStatus = { kind: 'idle' };
   let sampledAt: number | null = null;

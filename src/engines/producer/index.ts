@@ -4,12 +4,11 @@
  * `toll.plazas`, keyed by plaza id. Views read ProducersSnapshot from the store and call the actions.
  */
 import type { Config } from '../../config/config.ts';
-import { TOPICS } from '../../domain/types.ts';
 import type { TollEvent } from '../../domain/types.ts';
 import { createKafka } from '../../kafka/client.ts';
 import type { Kafka } from '../../kafka/client.ts';
 import { KafkaPublisher } from '../../kafka/producer.ts';
-import type { Compression, Publisher } from '../../kafka/producer.ts';
+import type { Publisher } from '../../kafka/producer.ts';
 import { createSource } from '../../sources/index.ts';
 import type { Pace, SourceContext, TollSource } from '../../sources/source.ts';
 import { createLogger } from '../../util/log.ts';
@@ -25,23 +24,12 @@ export type ProducerEngine = Engine<ProducersSnapshot> & ProducerActions;
 export type SourceFactory = (spec: string, ctx: SourceContext) => TollSource;
 export type { Topics } from './messages.ts';
 
-/**
- * No compression by default, measured: with everything on one 2-core box (simulator, producer, broker, sink,
- * MySQL), 100,000 passages + payments in one process published at 11-14k passages/s uncompressed against 7-9k/s
- * with gzip (level 6, and level 1 alike) and persisted end to end at 7-8k/s against 5.5-6.8k/s, with peak RSS
- * ~270 MB against ~370 MB. The broker decompresses every compressed batch to validate it and the sink inflates it
- * again, all on the same two cores, while loopback bytes cost nothing. gzip shrinks the data about 10x: choose it
- * (`--compression gzip`, kafka.compression) when producers and brokers are on different machines or disk is tight.
- */
-export const DEFAULT_COMPRESSION: Compression = 'none';
-
 export interface ProducerEngineOptions {
   topics?: Partial<Topics>;
   logger?: Logger;
   sourceFactory?: SourceFactory;
   /** One publisher per producer (its own idempotent producer id); tests pass fakes. */
   publisherFactory?: (producerId: string) => Publisher;
-  compression?: Compression;
   /** Total passages all producers may publish (`--events`); producers finish once it is spent. */
   maxPassages?: number;
   /** Called with every acknowledged batch (headless mode records the event ids to reconcile). */
@@ -58,7 +46,7 @@ export function defaultPace(spec: string, config: Config): Pace {
 }
 
 export function createProducerEngine(config: Config, options: ProducerEngineOptions = {}): ProducerEngine {
-  const topics: Topics = { ...TOPICS, ...options.topics };
+  const topics: Topics = { ...config.topics, ...options.topics };
   const logger = options.logger ?? createLogger('producers');
   const sourceFactory =
     options.sourceFactory ?? ((spec: string, ctx: SourceContext) => createSource(spec, ctx));
@@ -75,7 +63,7 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
         clientIdSuffix: '-producer',
       });
       void id;
-      return new KafkaPublisher(kafka, { compression: options.compression ?? DEFAULT_COMPRESSION });
+      return new KafkaPublisher(kafka, { compression: config.kafka.compression });
     });
 
   const store = new ThrottledStore<ProducersSnapshot>(() => {

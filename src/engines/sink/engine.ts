@@ -3,7 +3,6 @@
  * resume every assigned partition from sink_offsets, and shut down cleanly. Batches are handled by BatchHandler.
  */
 import type { Config } from '../../config/config.ts';
-import { TOPICS } from '../../domain/types.ts';
 import type { TopicRole } from '../../domain/types.ts';
 import { createKafka } from '../../kafka/client.ts';
 import type { Kafka } from '../../kafka/client.ts';
@@ -28,7 +27,7 @@ import { countPersisted } from './reconcile.ts';
 export interface SinkOptions {
   /** Defaults to config.groupId (`tollstream-sink`). */
   groupId?: string;
-  /** Topic names by role (accepts Partial<typeof TOPICS>); tests pass fresh ones. */
+  /** Topic names by role over the configured ones; tests pass fresh ones. */
   topics?: Partial<Record<TopicRole, string>>;
   logger?: Logger;
   /** Largest chunk written in one transaction (a Kafka batch is split into chunks). */
@@ -91,7 +90,7 @@ export class Sink implements SinkEngine {
   ) {
     this.log = options.logger ?? createLogger('sink');
     this.groupId = options.groupId ?? config.groupId;
-    this.topics = { ...TOPICS, ...options.topics };
+    this.topics = { ...config.topics, ...options.topics };
     this.roles = new Map<string, SinkTopicRole>([
       [this.topics.passages, 'passages'],
       [this.topics.payments, 'payments'],
