@@ -127,7 +127,11 @@ export class LagTracker {
 
     for (const [topic, points] of observation.history ?? []) {
       const byPartition = new Map<number, HistoryPoint[]>();
-      for (const p of points) byPartition.set(p.partition, [...(byPartition.get(p.partition) ?? []), p]);
+      for (const p of points) {
+        const list = byPartition.get(p.partition);
+        if (list) list.push(p);
+        else byPartition.set(p.partition, [p]);
+      }
       for (const [partition, list] of byPartition) {
         const memory = this.topicPartitions.get(`${topic}:${partition}`);
         memory?.timeline.seedHistory(list);
