@@ -14,7 +14,7 @@ import type { SinkTopicRole } from './classify.ts';
 import { classifyChunk } from './classify.ts';
 import { sendDeadLetters } from './dead-letter-sender.ts';
 import type { SinkMetrics } from './metrics.ts';
-import { chunked, firstUnpersisted, nextOffsetAfter } from './offset-guard.ts';
+import { chunked, firstUnpersisted, nextOffsetAfter, pastTheEnd } from './offset-guard.ts';
 import { OffsetFenced, partitionKey } from './offsets.ts';
 import type { ChunkOutcome, WrittenChunk } from './writer.ts';
 import { writeChunk } from './writer.ts';
@@ -90,6 +90,14 @@ export class BatchHandler {
       this.partitions.set(key, state);
     }
 
+    const highWatermark = BigInt(batch.highWatermark);
+    if (pastTheEnd(state.next, highWatermark)) {
+      this.deps.log.warn(
+        'stored sink offset is past the end of the partition: the topic was recreated or truncated; persisting what it holds now (event ids keep it exactly once)',
+        { topic, partition, stored: state.next!.toString(), highWatermark: batch.highWatermark },
+      );
+      state.next = null;
+    }
     const skip = firstUnpersisted(
       batch.messages.map((m) => m.offset),
       state.next,
@@ -100,7 +108,7 @@ export class BatchHandler {
     }
     for (const chunk of chunked(batch.messages.slice(skip), this.deps.batchMaxRows)) {
       if (this.abandoned(control)) return;
-      const done = await this.persistChunk(topic, partition, role, chunk, state, control);
+      const done = await this.persistChunk(topic, partition, role, chunk, state, control, highWatermark);
       if (!done || !(await this.stillMember(control))) return;
     }
     await control.commitOffsetsIfNecessary().catch((e: unknown) => {
@@ -134,6 +142,7 @@ export class BatchHandler {
     messages: ConsumedMessage[],
     state: PartitionState,
     control: BatchControl,
+    highWatermark: bigint,
   ): Promise<boolean> {
     const { deps } = this;
     const started = Date.now();
@@ -147,6 +156,7 @@ export class BatchHandler {
       partition,
       firstOffset: BigInt(first.offset),
       nextOffset: nextOffsetAfter(last.offset),
+      highWatermark,
       verified: state.verified,
       offsetRowExists: this.offsetRows.has(partitionKey(topic, partition)),
       records,

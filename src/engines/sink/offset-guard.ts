@@ -18,11 +18,21 @@ export function nextOffsetAfter(lastOffset: string): bigint {
 }
 
 /**
+ * A stored next offset beyond the partition's high watermark cannot belong to the partition Kafka has now: nothing
+ * persisted can lie past its end. The topic was deleted and recreated (or truncated, e.g. a purged stack) while
+ * MySQL kept its offsets; what the partition holds now is new and must be persisted, not skipped as "below".
+ */
+export function pastTheEnd(stored: bigint | null, highWatermark: bigint): boolean {
+  return stored !== null && stored > highWatermark;
+}
+
+/**
  * What to do with a chunk, given the stored next offset read under the row lock.
  * - `skip`: everything in it is persisted already (a replay, or another member got there first);
  * - `rewind`: the stored offset is behind the chunk's first message and this partition was not verified since
  *   it was assigned, so Kafka's position is ahead of MySQL's (a lost seek, a swapped database): seek back;
- * - `write`: persist the messages from `from` on (earlier ones in the chunk were persisted by someone else).
+ * - `write`: persist the messages from `from` on (earlier ones in the chunk were persisted by someone else), and
+ *   all of it when the stored offset is past the partition's end (pastTheEnd); event ids keep replays out.
  * After one rewind a gap is accepted: compaction and retention legitimately leave holes in offsets.
  */
 export type ChunkVerdict =
@@ -33,7 +43,9 @@ export function chunkVerdict(
   first: bigint,
   next: bigint,
   verified: boolean,
+  highWatermark: bigint,
 ): ChunkVerdict {
+  if (pastTheEnd(stored, highWatermark)) return { kind: 'write', from: first };
   const persistedUpTo = stored ?? 0n;
   if (persistedUpTo >= next) return { kind: 'skip' };
   if (persistedUpTo > first) return { kind: 'write', from: persistedUpTo };

@@ -17,6 +17,8 @@ export interface ChunkPlan {
   /** Offsets covered: [firstOffset, nextOffset). */
   firstOffset: bigint;
   nextOffset: bigint;
+  /** The partition's high watermark when the batch was fetched. */
+  highWatermark: bigint;
   /** Whether this partition's position was checked against MySQL since it was assigned. */
   verified: boolean;
   /** Whether the partition's sink_offsets row is known to exist (created first otherwise). */
@@ -89,7 +91,13 @@ export async function writeChunk(storage: Storage, plan: ChunkPlan): Promise<Chu
     // Waiting long on a lock held by a zombie member would starve our group heartbeats: fail fast and retry.
     await tx.execute(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
     const stored = await lockOffset(tx, plan.groupId, plan.topic, plan.partition);
-    const verdict: ChunkVerdict = chunkVerdict(stored, plan.firstOffset, plan.nextOffset, plan.verified);
+    const verdict: ChunkVerdict = chunkVerdict(
+      stored,
+      plan.firstOffset,
+      plan.nextOffset,
+      plan.verified,
+      plan.highWatermark,
+    );
     switch (verdict.kind) {
       case 'skip':
         return { kind: 'skipped', stored: stored ?? 0n };

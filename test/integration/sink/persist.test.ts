@@ -186,4 +186,39 @@ describe('sink persists every kind of toll record', () => {
     expect(sink.store.getSnapshot().status).toEqual({ kind: 'stopped' });
     expect(sink.store.getSnapshot().assignment).toEqual({});
   });
+
+  it('persists a recreated topic whose offsets restart below the ones MySQL kept', async () => {
+    // MySQL remembers a topic that went far (next offset 50,000 per partition); Kafka's topic is new.
+    const fresh = await sinkTopics(k);
+    const group = uniqueName('sink-recreated');
+    for (const partition of [0, 1, 2]) {
+      await db.storage.execute(
+        'INSERT INTO sink_offsets (group_id, topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, 50000, UTC_TIMESTAMP(3))',
+        [group, fresh.passages, partition],
+      );
+    }
+    const again = uniqueName('r').replace(/_/g, '-');
+    const passages = Array.from({ length: 300 }, (_, i) => passage(again, i));
+    await publish(
+      k,
+      fresh.passages,
+      passages.map((p) => keyed(p.plazaId, p)),
+    );
+    sink = createSink(testConfig({ mysqlUrl: db.url }), { groupId: group, topics: fresh });
+    await sink.start();
+    await waitFor(
+      async () =>
+        (await count(db.storage, 'SELECT COUNT(*) AS n FROM passages WHERE event_id LIKE ?', [
+          `${again}-%`,
+        ])) === 300,
+      { what: '300 passages of the recreated topic' },
+    );
+    // The stored offsets now follow the new topic: each partition's next offset is its high watermark.
+    const stored = await storedOffsets(db.storage, group, fresh.passages);
+    for (const { partition, high } of await k.admin.topicOffsets(fresh.passages)) {
+      expect(stored.get(partition)).toBe(BigInt(high));
+    }
+    await waitFor(() => sink!.store.getSnapshot().persisted === 300, { what: 'the snapshot to count 300' });
+    await sink.stop();
+  });
 });

@@ -21,19 +21,24 @@ describe('offset guard', () => {
 
   it('decides per chunk from the offset read under the row lock', () => {
     // Fresh partition, chunk at the start.
-    expect(chunkVerdict(null, 0n, 100n, false)).toEqual({ kind: 'write', from: 0n });
+    expect(chunkVerdict(null, 0n, 100n, false, 300n)).toEqual({ kind: 'write', from: 0n });
     // Exactly where MySQL says to continue.
-    expect(chunkVerdict(100n, 100n, 200n, false)).toEqual({ kind: 'write', from: 100n });
+    expect(chunkVerdict(100n, 100n, 200n, false, 300n)).toEqual({ kind: 'write', from: 100n });
     // Someone (a zombie, an earlier attempt whose reply was lost) already wrote all of it.
-    expect(chunkVerdict(200n, 100n, 200n, true)).toEqual({ kind: 'skip' });
-    expect(chunkVerdict(250n, 100n, 200n, true)).toEqual({ kind: 'skip' });
+    expect(chunkVerdict(200n, 100n, 200n, true, 300n)).toEqual({ kind: 'skip' });
+    expect(chunkVerdict(250n, 100n, 200n, true, 300n)).toEqual({ kind: 'skip' });
     // ... or its head: write only the rest.
-    expect(chunkVerdict(150n, 100n, 200n, true)).toEqual({ kind: 'write', from: 150n });
+    expect(chunkVerdict(150n, 100n, 200n, true, 300n)).toEqual({ kind: 'write', from: 150n });
     // Kafka handed us messages past MySQL's offset on a fresh assignment: go back once.
-    expect(chunkVerdict(100n, 150n, 200n, false)).toEqual({ kind: 'rewind', to: 100n });
-    expect(chunkVerdict(null, 150n, 200n, false)).toEqual({ kind: 'rewind', to: 0n });
+    expect(chunkVerdict(100n, 150n, 200n, false, 300n)).toEqual({ kind: 'rewind', to: 100n });
+    expect(chunkVerdict(null, 150n, 200n, false, 300n)).toEqual({ kind: 'rewind', to: 0n });
     // After the rewind a gap is real (compaction, retention): accept it.
-    expect(chunkVerdict(100n, 150n, 200n, true)).toEqual({ kind: 'write', from: 150n });
+    expect(chunkVerdict(100n, 150n, 200n, true, 300n)).toEqual({ kind: 'write', from: 150n });
+    // MySQL's offset lies past the partition's end: the topic was recreated; what it holds now is new.
+    expect(chunkVerdict(50_000n, 0n, 100n, false, 3808n)).toEqual({ kind: 'write', from: 0n });
+    expect(chunkVerdict(50_000n, 100n, 200n, true, 3808n)).toEqual({ kind: 'write', from: 100n });
+    // At the end exactly is not past it.
+    expect(chunkVerdict(300n, 100n, 200n, true, 300n)).toEqual({ kind: 'skip' });
   });
 
   it('chunks batches', () => {
