@@ -72,6 +72,8 @@ export interface Config {
     events?: number;
     role: Role;
     intervalMs: number;
+    /** A file the producers append the event id of every passage Kafka acknowledged to (one per line). */
+    ackLog?: string;
     queryTimeoutMs: number;
     rowCap: number;
   };
@@ -386,6 +388,13 @@ export const CONFIG_KEYS: KeyDef[] = [
     expected: 'a duration like 1s or 500ms',
     parse: parseDuration,
     default: 1000,
+  },
+  {
+    key: 'run.ackLog',
+    flag: 'ackLog',
+    env: 'TOLLSTREAM_ACK_LOG',
+    expected: 'a file path',
+    parse: str,
   },
   {
     key: 'run.queryTimeoutMs',

@@ -14,6 +14,8 @@ import type { Pipeline, PipelineOptions, PipelineParts } from '../runtime/pipeli
 import { RECONCILE_CHUNK, reconcile } from '../runtime/reconcile.ts';
 import type { ReconcileResult } from '../runtime/reconcile.ts';
 import { EventIdSpool } from '../runtime/spool.ts';
+import type { TollEvent } from '../domain/types.ts';
+import { AckLog } from './ack-log.ts';
 import type { Topics } from '../config/config.ts';
 import { sleep } from '../util/backoff.ts';
 import { createLogger } from '../util/log.ts';
@@ -83,6 +85,15 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     endedAt: 0,
   };
   const spool = role === 'all' ? new EventIdSpool(options.spoolDir) : null;
+  const ackLog = config.run.ackLog && role !== 'consumer' ? new AckLog(config.run.ackLog) : null;
+  const recordAcked =
+    spool || ackLog
+      ? (events: readonly TollEvent[]): void => {
+          const ids = events.map((e) => e.passage.eventId);
+          spool?.append(ids);
+          ackLog?.append(ids);
+        }
+      : null;
 
   let pipeline: Pipeline;
   try {
@@ -93,9 +104,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
       ...(options.groupId ? { groupId: options.groupId } : {}),
       logger: log,
       ...(config.run.events !== undefined ? { maxPassages: config.run.events } : {}),
-      ...(spool
-        ? { onAcked: (_id: string, events) => spool.append(events.map((e) => e.passage.eventId)) }
-        : {}),
+      ...(recordAcked ? { onAcked: (_id: string, events) => recordAcked(events) } : {}),
       ...(options.producerOptions ? { producerOptions: options.producerOptions } : {}),
       ...(options.parts ? { parts: options.parts } : {}),
       lagIntervalMs: Math.min(2000, config.run.intervalMs),
@@ -246,6 +255,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
       process.off('SIGTERM', onSignal);
     }
     spool?.remove();
+    ackLog?.close();
     await services.close();
   }
   times.endedAt = Date.now();
