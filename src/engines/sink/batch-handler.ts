@@ -10,8 +10,9 @@ import type { Storage } from '../../storage/db.ts';
 import type { ValidPassage, ValidPayment } from '../../domain/validate.ts';
 import { backoffDelay, sleep } from '../../util/backoff.ts';
 import type { Logger } from '../../util/log.ts';
-import type { SinkTopicRole } from './classify.ts';
+import type { Rejection, SinkTopicRole } from './classify.ts';
 import { classifyChunk } from './classify.ts';
+import { DeadLetterLedger } from './dead-letter-ledger.ts';
 import { sendDeadLetters } from './dead-letter-sender.ts';
 import type { SinkMetrics } from './metrics.ts';
 import { chunked, firstUnpersisted, nextOffsetAfter, pastTheEnd } from './offset-guard.ts';
@@ -50,6 +51,8 @@ export class BatchHandler {
   private readonly failing = new Set<string>();
   /** Partitions whose sink_offsets row is known to exist (the sink never deletes one). */
   private readonly offsetRows = new Set<string>();
+  /** Dead letters published ahead of their chunk's commit (see dead-letter-ledger.ts). */
+  private readonly deadLetters = new DeadLetterLedger();
 
   constructor(private readonly deps: BatchHandlerDeps) {}
 
@@ -97,6 +100,7 @@ export class BatchHandler {
         { topic, partition, stored: state.next!.toString(), highWatermark: batch.highWatermark },
       );
       state.next = null;
+      this.deadLetters.forget({ topic, partition });
     }
     const skip = firstUnpersisted(
       batch.messages.map((m) => m.offset),
@@ -116,6 +120,17 @@ export class BatchHandler {
       this.deps.log.debug('Kafka offset commit failed', { error: (e as Error).message });
     });
   };
+
+  /** Sends the letters of this chunk that no earlier attempt published; outside the transaction (why: ledger). */
+  private async publishDeadLetters(source: { topic: string; partition: number }, rejections: Rejection[]) {
+    const pending = this.deadLetters.unpublished(source, rejections);
+    if (!pending.length) return;
+    const { deps } = this;
+    this.deadLetters.record(
+      source,
+      await sendDeadLetters(deps.publisher, deps.dlqTopic, source, pending, deps.log),
+    );
+  }
 
   /** Heartbeats between chunks of a large batch; false when the group is rebalancing (stop work then). */
   private async stillMember(control: BatchControl): Promise<boolean> {
@@ -161,8 +176,8 @@ export class BatchHandler {
       offsetRowExists: this.offsetRows.has(partitionKey(topic, partition)),
       records,
       rejections,
-      deadLetter: (r: typeof rejections) =>
-        sendDeadLetters(deps.publisher, deps.dlqTopic, source, r, deps.log),
+      // Runs inside the transaction: only looks up the letters published before it (never sends there).
+      deadLetter: (r: typeof rejections) => Promise.resolve(this.deadLetters.outcome(source, r)),
     };
     const key = partitionKey(topic, partition);
     let failedBefore = false;
@@ -170,6 +185,7 @@ export class BatchHandler {
     for (let attempt = 0; outcome === undefined; attempt++) {
       if (this.abandoned(control)) return false;
       try {
+        await this.publishDeadLetters(source, rejections);
         outcome = await writeChunk(deps.storage, plan);
       } catch (e) {
         failedBefore = true;
@@ -195,6 +211,7 @@ export class BatchHandler {
       case 'skipped': {
         state.verified = true;
         state.next = outcome.stored;
+        this.deadLetters.settled(source, outcome.stored);
         // A commit whose reply was lost in an outage did happen if the offset is exactly where it would put it.
         if (failedBefore && outcome.stored === plan.nextOffset) {
           deps.log.info('a commit interrupted by the outage had gone through', { topic, partition });
@@ -214,6 +231,7 @@ export class BatchHandler {
       case 'written':
         state.verified = true;
         state.next = plan.nextOffset;
+        this.deadLetters.settled(source, plan.nextOffset);
         control.resolveOffset(last.offset);
         this.recordWritten(topic, partition, outcome, messages.length, started);
         return true;

@@ -1,10 +1,10 @@
 /**
- * Publishes dead letters. A retriable failure (broker down) is thrown so the batch is retried with backoff; a
- * message the broker refuses for good (e.g. too large for the dead-letter topic) is logged with its source
- * coordinates and counted, so one poison message never blocks its partition.
+ * Publishes dead letters. Only a record the broker refuses for good (e.g. too large for the dead-letter topic) is
+ * given up on: logged with its source coordinates and counted, so one poison message never blocks its partition.
+ * Everything else (broker down, leader moving, kafkajs giving up after its own retries) is thrown, so the chunk is
+ * retried with backoff and its offset does not move past dead letters that never reached Kafka.
  */
 import type { KafkaPublisher } from '../../kafka/producer.ts';
-import { isRetriable } from '../../kafka/client.ts';
 import type { Logger } from '../../util/log.ts';
 import type { Rejection } from './classify.ts';
 import type { DeadLetterSource } from './dead-letter.ts';
@@ -16,9 +16,48 @@ export interface DeadLetterResult {
   refused: { rejection: Rejection; error: string }[];
 }
 
-function retriable(e: unknown): boolean {
-  const err = e as { retriable?: boolean; cause?: unknown };
-  return err.retriable === true || isRetriable(err.cause);
+/** Broker error codes that refuse the record itself: the same bytes are refused on every retry. */
+const REFUSED_FOR_GOOD = new Set([
+  'MESSAGE_TOO_LARGE',
+  'RECORD_LIST_TOO_LARGE',
+  'INVALID_RECORD',
+  'INVALID_TIMESTAMP',
+  'CORRUPT_MESSAGE',
+]);
+
+/**
+ * Whether the error chain holds a record-level refusal. kafkajs wraps what it retried in
+ * KafkaJSNumberOfRetriesExceeded (`retriable: false`, the last error as `originalError` and `cause`), and a send
+ * to several brokers in KafkaJSAggregateError (`errors`): a `retriable` flag on the outside says nothing about a
+ * broker that was merely down, so the chain is searched for the broker's own error code instead.
+ */
+export function refusedForGood(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  const pending: unknown[] = [error];
+  while (pending.length && seen.size < 32) {
+    const cur = pending.pop();
+    if (!cur || typeof cur !== 'object' || seen.has(cur)) continue;
+    seen.add(cur);
+    const { type, originalError, cause, errors } = cur as {
+      type?: unknown;
+      originalError?: unknown;
+      cause?: unknown;
+      errors?: unknown;
+    };
+    if (typeof type === 'string' && REFUSED_FOR_GOOD.has(type)) return true;
+    pending.push(originalError, cause);
+    if (Array.isArray(errors)) pending.push(...(errors as unknown[]));
+  }
+  return false;
+}
+
+/** The dead-letter topic did not take the letters (yet): the chunk waits and retries, nothing moves past them. */
+export class DeadLetterUnavailable extends Error {
+  readonly retriable = true;
+  constructor(error: unknown) {
+    super(`dead-letter topic unavailable: ${(error as Error).message}`, { cause: error });
+    this.name = 'DeadLetterUnavailable';
+  }
 }
 
 export async function sendDeadLetters(
@@ -34,7 +73,7 @@ export async function sendDeadLetters(
     await publisher.send([{ topic: dlqTopic, messages: rejections.map(toMessage) }]);
     return { sent: rejections, refused: [] };
   } catch (e) {
-    if (retriable(e)) throw e;
+    if (!refusedForGood(e)) throw new DeadLetterUnavailable(e);
   }
   // The broker refused the batch for good: find the culprit(s) one by one, so the rest still get through.
   const result: DeadLetterResult = { sent: [], refused: [] };
@@ -43,7 +82,7 @@ export async function sendDeadLetters(
       await publisher.send([{ topic: dlqTopic, messages: [toMessage(r)] }]);
       result.sent.push(r);
     } catch (e) {
-      if (retriable(e)) throw e;
+      if (!refusedForGood(e)) throw new DeadLetterUnavailable(e);
       const error = (e as Error).message;
       log.error('dead-letter topic refused a message; it stays in its source topic', {
         topic: source.topic,

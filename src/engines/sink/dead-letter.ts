@@ -15,12 +15,24 @@ export const DLQ_HEADERS = [
   'source-offset',
   'source-timestamp',
   'dead-lettered-at',
+  'dead-letter-id',
 ] as const;
 export type DlqHeader = (typeof DLQ_HEADERS)[number];
 
 export interface DeadLetterSource {
   topic: string;
   partition: number;
+  /** The source topic's incarnation, when known: offsets restart at 0 in a recreated topic. */
+  incarnation?: string;
+}
+
+/**
+ * One id per source record, the same on every attempt: `<topic>[@<incarnation>]/<partition>/<offset>`. A crash
+ * between the dead-letter send and the MySQL commit sends the letter again; readers dedupe on this header.
+ */
+export function deadLetterId(source: DeadLetterSource, offset: string): string {
+  const topic = source.incarnation ? `${source.topic}@${source.incarnation}` : source.topic;
+  return `${topic}/${source.partition}/${offset}`;
 }
 
 export function deadLetterHeaders(
@@ -37,6 +49,7 @@ export function deadLetterHeaders(
     'source-offset': message.offset,
     'source-timestamp': message.timestamp,
     'dead-lettered-at': new Date(now).toISOString(),
+    'dead-letter-id': deadLetterId(source, message.offset),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * One chunk of one partition into MySQL in one transaction: lock the partition's offset row, decide what is new,
- * dead-letter the new rejections, insert the rows, advance the offset, commit. Either all of it happens or none.
+ * check that the new rejections' dead letters were published (before the transaction, see dead-letter-ledger.ts),
+ * insert the rows, advance the offset, commit. Either all of it happens or none.
  */
 import type { Plaza } from '../../domain/types.ts';
 import type { Storage, Transaction } from '../../storage/db.ts';
@@ -25,7 +26,11 @@ export interface ChunkPlan {
   offsetRowExists: boolean;
   records: SinkRecord[];
   rejections: Rejection[];
-  /** Publishes dead letters; runs inside the transaction so only new rejections are sent. */
+  /**
+   * What became of the new rejections' dead letters, published before the transaction; throws (rolling back) when
+   * one was not, so the offset never moves past a letter Kafka does not hold. Sends nothing: no Kafka wait while
+   * the offset row is locked.
+   */
   deadLetter: (rejections: Rejection[]) => Promise<DeadLetterResult>;
 }
 

@@ -24,6 +24,7 @@ describe('dead letters', () => {
       'source-offset': '1234',
       'source-timestamp': '1700000000000',
       'dead-lettered-at': '2026-11-25T12:00:00.000Z',
+      'dead-letter-id': 'toll.passages/4/1234',
     });
     expect(Object.keys(deadLetterHeaders(source, m, error, NOW)).sort()).toEqual([...DLQ_HEADERS].sort());
   });
