@@ -101,6 +101,14 @@ function totalsLine(
     { text: sink ? n(sink.persisted) : '—', bold: true },
     { text: sink ? ` ${formatRate(sink.ratePerSec)}` : '' },
     SEP,
+  );
+  // MySQL refusing the writes for good (a privilege, the schema) stops persisting until someone acts: its cause
+  // takes the rest of the line, where a person looks first, instead of hiding in the log.
+  if (sink?.status.kind === 'error' && sink.status.permanent) {
+    cells.push({ text: 'SINK ERROR ', tone: 'bad', bold: true }, { text: sink.status.message, tone: 'bad' });
+    return cells;
+  }
+  cells.push(
     { text: wide ? 'dead-lettered ' : 'DLQ ' },
     {
       text: sink ? n(sink.deadLettered) : '—',

@@ -47,7 +47,8 @@ export function engineStatusLabel(status: EngineStatus): Label {
     case 'finished':
       return { text: 'finished', tone: 'accent' };
     case 'error':
-      return { text: status.willRetry ? 'retrying' : 'error', tone: 'bad' };
+      // A cause someone must fix is an error even though the engine keeps checking whether it is fixed.
+      return { text: status.willRetry && !status.permanent ? 'retrying' : 'error', tone: 'bad' };
     default: {
       const never: never = status;
       return { text: String(never), tone: 'plain' };

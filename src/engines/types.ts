@@ -14,7 +14,17 @@ export type EngineStatus =
   | { kind: 'paused' }
   | { kind: 'stopped'; reason?: string }
   | { kind: 'finished' }
-  | { kind: 'error'; message: string; willRetry: boolean; retryInMs?: number };
+  | {
+      kind: 'error';
+      message: string;
+      willRetry: boolean;
+      retryInMs?: number;
+      /**
+       * The cause will not go away by waiting (a privilege revoked, a column dropped, a table missing): someone
+       * must fix it. The engine still checks again every retryInMs and resumes by itself once it is fixed.
+       */
+      permanent?: boolean;
+    };
 
 export interface Engine<S> {
   readonly store: ReadableStore<S>;

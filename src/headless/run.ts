@@ -6,7 +6,7 @@
  */
 import { ConfigError } from '../config/config.ts';
 import type { Config } from '../config/config.ts';
-import type { ProducersSnapshot } from '../engines/types.ts';
+import type { EngineStatus, ProducersSnapshot } from '../engines/types.ts';
 import type { DrainResult } from '../runtime/drain.ts';
 import { waitForDrain } from '../runtime/drain.ts';
 import { createPipeline } from '../runtime/pipeline.ts';
@@ -196,6 +196,8 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
   let drain: DrainResult | null = null;
   let reconciled: ReconcileResult | null = null;
   let reconcileError: string | undefined;
+  // Stopping the sink turns its status into "stopped"; the verdict needs the state the run ended in.
+  let sinkStatusAtEnd: EngineStatus | null = null;
   try {
     if (pipeline.sink) {
       const joined = pipeline.startConsumers();
@@ -249,6 +251,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     clearInterval(ticker);
     if (durationTimer) clearTimeout(durationTimer);
     unwatch?.();
+    sinkStatusAtEnd = pipeline.sink?.store.getSnapshot().status ?? null;
     await pipeline.shutdown();
     if (options.signals) {
       process.off('SIGINT', onSignal);
@@ -266,7 +269,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     role,
     interrupted: interrupt.signal.aborted,
     producers,
-    sinkStatus: sink?.status ?? null,
+    sinkStatus: sinkStatusAtEnd,
     drain,
     reconcile: reconciled,
     ...(reconcileError ? { reconcileError } : {}),

@@ -24,7 +24,10 @@ export interface StatusInputs {
   lag: LagSnapshot | null;
 }
 
-/** Status as a person reads it in a log: "running", "error: broker down (retrying in 2 s)". */
+/**
+ * Status as a person reads it in a log: "running", "error: broker down (retrying in 2 s)", and for a cause that
+ * waiting does not fix, "error: … INSERT command denied … (needs a fix, checking again in 30 s)".
+ */
 export function describeStatus(status: EngineStatus): string {
   switch (status.kind) {
     case 'idle':
@@ -36,6 +39,13 @@ export function describeStatus(status: EngineStatus): string {
     case 'stopped':
       return status.reason ? `stopped: ${status.reason}` : 'stopped';
     case 'error': {
+      if (status.permanent) {
+        const every =
+          status.retryInMs === undefined
+            ? ''
+            : `, checking again in ${Math.max(1, Math.round(status.retryInMs / 1000))} s`;
+        return `error: ${status.message} (needs a fix${every})`;
+      }
       const retry = status.willRetry
         ? status.retryInMs !== undefined
           ? ` (retrying in ${Math.max(1, Math.round(status.retryInMs / 1000))} s)`

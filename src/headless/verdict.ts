@@ -22,6 +22,7 @@ export interface VerdictInputs {
   /** A second signal ended the run before it could reconcile. */
   interrupted: boolean;
   producers: ProducersSnapshot | null;
+  /** The sink's status as the run ended, before it was stopped. */
   sinkStatus: EngineStatus | null;
   drain: DrainResult | null;
   reconcile: ReconcileResult | null;
@@ -41,13 +42,19 @@ function producerProblem(producers: ProducersSnapshot | null): string | null {
   return null;
 }
 
+/** A sink that gave up, or that ended the run refused by MySQL for a cause someone must fix. */
+function sinkProblem(status: EngineStatus | null): string | null {
+  if (status?.kind !== 'error') return null;
+  if (!status.willRetry) return `sink failed: ${status.message}`;
+  return status.permanent ? `sink error: ${status.message}` : null;
+}
+
 export function verdict(i: VerdictInputs): Verdict {
   const problem = producerProblem(i.producers);
+  const sink = sinkProblem(i.sinkStatus);
   switch (i.role) {
     case 'consumer': {
-      if (i.sinkStatus?.kind === 'error' && !i.sinkStatus.willRetry) {
-        return { reconciled: null, reason: `sink failed: ${i.sinkStatus.message}`, exitCode: 1 };
-      }
+      if (sink) return { reconciled: null, reason: sink, exitCode: 1 };
       return {
         reconciled: null,
         reason: 'consumer only: nothing produced in this process to reconcile',
@@ -66,6 +73,11 @@ export function verdict(i: VerdictInputs): Verdict {
     case 'all': {
       const mysql = reconciledInMysql(i);
       if (problem) return { reconciled: mysql.reconciled, reason: problem, exitCode: 1 };
+      // The cause first: "not reconciled: the sink did not catch up" alone would hide why.
+      if (sink) {
+        const reason = mysql.reason ? `${sink}; ${mysql.reason}` : sink;
+        return { reconciled: mysql.reconciled, reason, exitCode: 1 };
+      }
       return mysql;
     }
     default: {

@@ -43,6 +43,31 @@ export function isRetriableStorageError(error: unknown): boolean {
   return /closed state|Connection lost|connect ETIMEDOUT|Pool is closed/i.test(e.message ?? '');
 }
 
+/** Error codes of causes a person must fix, beside SQLSTATE classes 42 (access, unknown table or column) and 28. */
+const NEEDS_A_FIX = new Set([
+  'ER_RECORD_FILE_FULL', // out of disk or a table size limit
+  'ER_OPTION_PREVENTS_STATEMENT', // the server runs --read-only
+  'ER_NO_DEFAULT_FOR_FIELD', // a NOT NULL column without default added to a table
+  'ER_BAD_NULL_ERROR', // a column made NOT NULL
+  'ER_DATA_TOO_LONG', // a column shrunk
+  'ER_WRONG_VALUE_COUNT_ON_ROW',
+]);
+
+/**
+ * The server answered and refused the statement, and asking again will get the same answer until someone changes
+ * the database: a privilege revoked, a table or column dropped or changed. Server errors carry an SQLSTATE; lost
+ * connections, lock waits and deadlocks do not count (they are retriable).
+ */
+export function isPermanentStorageError(error: unknown): boolean {
+  const e = error instanceof StorageError ? error : undefined;
+  const cause = e?.cause as { sqlState?: unknown; code?: string } | undefined;
+  if (!e || e.retriable || typeof cause?.sqlState !== 'string') return false;
+  // SQLSTATE class 42: access rule violation or syntax (denied privileges, unknown table or column).
+  return (
+    cause.sqlState.startsWith('42') || cause.sqlState.startsWith('28') || NEEDS_A_FIX.has(cause.code ?? '')
+  );
+}
+
 export interface StorageOptions {
   url: string;
   ssl?: boolean;

@@ -7,6 +7,7 @@
 import type { KafkaPublisher } from '../../kafka/producer.ts';
 import type { BatchControl, ConsumedBatch, ConsumedMessage } from '../../kafka/consumer.ts';
 import type { Storage } from '../../storage/db.ts';
+import { isPermanentStorageError } from '../../storage/db.ts';
 import type { ValidPassage, ValidPayment } from '../../domain/validate.ts';
 import { backoffDelay, sleep } from '../../util/backoff.ts';
 import type { Logger } from '../../util/log.ts';
@@ -19,6 +20,9 @@ import { chunked, firstUnpersisted, nextOffsetAfter, pastTheEnd } from './offset
 import { OffsetFenced, partitionKey } from './offsets.ts';
 import type { ChunkOutcome, WrittenChunk } from './writer.ts';
 import { writeChunk } from './writer.ts';
+
+/** Longest wait between attempts while MySQL refuses the writes for a cause someone must fix. */
+const PERMANENT_RETRY_MS = 30_000;
 
 export interface BatchHandlerDeps {
   groupId: string;
@@ -311,14 +315,35 @@ export class BatchHandler {
     const { deps } = this;
     const fenced =
       (error as { cause?: unknown }).cause instanceof OffsetFenced || error instanceof OffsetFenced;
+    // MySQL refuses the writes until someone fixes it (privilege, schema): an error to show, not an outage to
+    // wait out. It is still tried again, slowly, so the sink resumes by itself once fixed; nothing is committed
+    // meanwhile, so nothing is lost.
+    const permanent = !fenced && isPermanentStorageError(error);
     // A fence means another member moved the offset: re-read at once, it is not an outage.
-    const delay = fenced ? 20 : backoffDelay(attempt, { initialMs: 250, maxMs: 10_000 });
+    const delay = fenced
+      ? 20
+      : permanent
+        ? backoffDelay(attempt, { initialMs: 5000, maxMs: PERMANENT_RETRY_MS })
+        : backoffDelay(attempt, { initialMs: 250, maxMs: 10_000 });
     deps.metrics.retries++;
     if (!fenced) {
-      const message = (error as Error).message;
+      const cause = (error as Error).message;
+      const message = permanent ? `MySQL refuses the sink's writes: ${cause}` : cause;
+      const shownAlready = deps.metrics.status.kind === 'error' && deps.metrics.status.message === message;
       this.failing.add(key);
-      deps.metrics.status = { kind: 'error', message, willRetry: true, retryInMs: delay };
-      deps.log.warn(`sink batch failed, retrying in ${delay} ms`, { error: message, attempt });
+      deps.metrics.status = {
+        kind: 'error',
+        message,
+        willRetry: true,
+        retryInMs: delay,
+        ...(permanent ? { permanent } : {}),
+      };
+      if (!permanent) deps.log.warn(`sink batch failed, retrying in ${delay} ms`, { error: cause, attempt });
+      else if (!shownAlready) {
+        deps.log.error(
+          `${message}; nothing is committed until it is fixed, checked again every ${Math.round(PERMANENT_RETRY_MS / 1000)} s at most`,
+        );
+      }
       deps.touch();
     }
     const until = Date.now() + delay;

@@ -9,7 +9,7 @@ import type { Kafka } from '../../kafka/client.ts';
 import type { Assignment } from '../../kafka/consumer.ts';
 import { GroupConsumer } from '../../kafka/consumer.ts';
 import { KafkaPublisher } from '../../kafka/producer.ts';
-import { Storage } from '../../storage/db.ts';
+import { isPermanentStorageError, Storage } from '../../storage/db.ts';
 import { applySchema, databaseSchemaVersion } from '../../storage/schema.ts';
 import { backoffDelay, sleep } from '../../util/backoff.ts';
 import type { Logger } from '../../util/log.ts';
@@ -157,9 +157,17 @@ export class Sink implements SinkEngine {
         return;
       } catch (e) {
         const retryInMs = backoffDelay(attempt, { initialMs: 500, maxMs: 10_000 });
-        const message = `${what} unavailable: ${(e as Error).message}`;
+        // A refusal (privileges, a missing table) will not pass by waiting: shown as an error to fix, still retried.
+        const permanent = isPermanentStorageError(e);
+        const message = `${what} ${permanent ? 'refuses the sink' : 'unavailable'}: ${(e as Error).message}`;
         this.log.warn(`${message}; retrying in ${retryInMs} ms`);
-        this.setStatus({ kind: 'error', message, willRetry: true, retryInMs });
+        this.setStatus({
+          kind: 'error',
+          message,
+          willRetry: true,
+          retryInMs,
+          ...(permanent ? { permanent } : {}),
+        });
         await sleep(retryInMs, this.abort.signal);
       }
     }

@@ -149,6 +149,15 @@ describe('headless status line', () => {
     expect(describeStatus({ kind: 'stopped', reason: '3 passages kept' })).toBe('stopped: 3 passages kept');
     expect(describeStatus({ kind: 'error', message: 'x', willRetry: false })).toBe('error: x');
     expect(describeStatus({ kind: 'error', message: 'x', willRetry: true })).toBe('error: x (retrying)');
+    expect(
+      describeStatus({
+        kind: 'error',
+        message: 'INSERT denied',
+        willRetry: true,
+        retryInMs: 30_000,
+        permanent: true,
+      }),
+    ).toBe('error: INSERT denied (needs a fix, checking again in 30 s)');
   });
 
   it('finds our group lag by id, then by the ours flag', () => {

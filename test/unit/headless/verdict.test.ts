@@ -32,7 +32,38 @@ const ok: VerdictInputs = {
   reconcile: { checked: 5000, found: 5000, missing: 0, missingSample: [], duplicates: 0 },
 };
 
+const refused = {
+  kind: 'error',
+  message: "MySQL refuses the sink's writes: INSERT command denied",
+  willRetry: true,
+  retryInMs: 30_000,
+  permanent: true,
+} as const;
+
 describe('headless verdict', () => {
+  it('exits 1 naming the cause when the run ends with MySQL refusing the sink for good', () => {
+    expect(
+      verdict({
+        ...ok,
+        sinkStatus: refused,
+        drain: { drained: false, lag: 12, reason: 'the sink made no progress for 60 s' },
+      }),
+    ).toEqual({
+      reconciled: false,
+      reason:
+        "sink error: MySQL refuses the sink's writes: INSERT command denied; not reconciled: the sink made no progress for 60 s",
+      exitCode: 1,
+    });
+    expect(verdict({ ...ok, role: 'consumer', producers: null, sinkStatus: refused })).toEqual({
+      reconciled: null,
+      reason: "sink error: MySQL refuses the sink's writes: INSERT command denied",
+      exitCode: 1,
+    });
+    // An outage being retried is not the run's verdict: a consumer-only run that ends in one still exits 0.
+    const outage = { kind: 'error', message: 'connect ECONNREFUSED', willRetry: true } as const;
+    expect(verdict({ ...ok, role: 'consumer', producers: null, sinkStatus: outage }).exitCode).toBe(0);
+  });
+
   it('exits 0 when everything acknowledged is in MySQL exactly once', () => {
     expect(verdict(ok)).toEqual({ reconciled: true, reason: null, exitCode: 0 });
   });

@@ -129,6 +129,29 @@ describe('MonitorApp', () => {
     r.unmount();
   });
 
+  test('header names the cause when MySQL refuses the sink for good, and only then', async () => {
+    const w = fakeWorld();
+    const denied = "MySQL refuses the sink's writes: INSERT command denied to user 'ts'@'localhost'";
+    w.sink.set(
+      sink({
+        persisted: 42,
+        status: { kind: 'error', message: denied, willRetry: true, retryInMs: 30_000, permanent: true },
+      }),
+    );
+    const r = renderApp(w.services, 200);
+    await tick();
+    expect(r.lastFrame()!.split('\n')[1]).toMatch(
+      /persisted 42 .* │ SINK ERROR MySQL refuses the sink's writes: INSERT command denied to user 'ts'@'localhost'/,
+    );
+    w.sink.set(
+      sink({ persisted: 42, status: { kind: 'error', message: 'connect ECONNREFUSED', willRetry: true } }),
+    );
+    await tick();
+    expect(r.lastFrame()!.split('\n')[1]).not.toMatch(/SINK ERROR/);
+    expect(r.lastFrame()!.split('\n')[1]).toMatch(/dead-lettered 0/);
+    r.unmount();
+  });
+
   test('header before the first cluster check says CHECKING, not OK or DOWN', async () => {
     const w = fakeWorld();
     w.cluster.set(cluster({ checkedAt: null, zookeeper: { reachable: false } }));
