@@ -1,5 +1,6 @@
 /**
- * Publishing: idempotent, acks=all, compressed batches. One awaited send carries many messages.
+ * Publishing: idempotent, acks=all, compressed batches. One awaited send carries many messages, and a send
+ * resolves only once Kafka has acknowledged every partition its messages went to (see verifyAcks).
  *
  * kafkajs keeps an idempotent producer's sequence numbers right only while one produce request per broker is in
  * flight (it takes a per-broker lock and rolls the sequence back on failure). Callers therefore send serially per
@@ -8,11 +9,16 @@
  * Compression is the caller's choice (gzip by default here); the producer engine passes the configured one
  * (`kafka.compression`, none by default: see src/config/config.ts).
  */
+import { createRequire } from 'node:module';
 import kafkajs from 'kafkajs';
-import type { Producer } from 'kafkajs';
+import type { Producer, RecordMetadata } from 'kafkajs';
 import type { Compression } from '../config/config.ts';
+import type { Logger } from '../util/log.ts';
+import { createLogger } from '../util/log.ts';
 import type { Kafka } from './client.ts';
 import { KafkaAdapterError } from './client.ts';
+import type { AckCounters, PartitionAssignments } from './ack-check.ts';
+import { AckLedger, verifyAcks } from './ack-check.ts';
 
 const { CompressionTypes, Partitioners } = kafkajs;
 
@@ -34,6 +40,8 @@ export interface SentRecord {
   topic: string;
   partition: number;
   baseOffset: string;
+  /** Messages of this send acknowledged in the partition from baseOffset on. */
+  count: number;
 }
 
 /** What the producer engine needs from a publisher; KafkaPublisher is the real one, tests use fakes. */
@@ -41,6 +49,23 @@ export interface Publisher {
   connect(): Promise<void>;
   send(batches: TopicBatch[]): Promise<SentRecord[]>;
   disconnect(): Promise<void>;
+  /** What the acknowledgement checks found so far (absent on fakes). */
+  readonly ackCounters?: AckCounters;
+}
+
+/**
+ * kafkajs 2.2.4 as published loses acknowledged messages on a leader failover (a retry skips brokers that
+ * answered the first attempt, although the dead leader's partitions moved to them). `npm ci` applies
+ * patches/kafkajs+2.2.4.patch; producing without it would silently break the exactly-once promise.
+ */
+export function assertKafkajsPatched(): void {
+  const require = createRequire(import.meta.url);
+  const sendMessages = require('kafkajs/src/producer/sendMessages.js') as { TOLLSTREAM_PATCH?: string };
+  if (!sendMessages.TOLLSTREAM_PATCH)
+    throw new KafkaAdapterError(
+      'kafkajs is installed without its failover patch (patches/kafkajs+2.2.4.patch): run `npm ci` (or `npx patch-package`) in the tollstream folder',
+      { retriable: false },
+    );
 }
 
 /** The broker refuses these records for good (too large, invalid); retrying the same bytes cannot help. */
@@ -85,25 +110,44 @@ function errorType(e: unknown): string | undefined {
   return undefined;
 }
 
+// A send whose acknowledgement still misses partitions after this many resends fails (and is retried whole).
+const VERIFY_ROUNDS = 5;
+
 export class KafkaPublisher implements Publisher {
   private readonly producer: Producer;
   private connected = false;
   private readonly compression: (typeof CompressionTypes)[keyof typeof CompressionTypes];
+  /** The partition kafkajs' partitioner chose for each message object of the sends in flight. */
+  private readonly assigned: PartitionAssignments = new WeakMap();
+  private readonly ledger = new AckLedger();
+  private readonly log: Logger;
 
   constructor(
     kafka: Kafka,
     {
       idempotent = true,
       compression = 'gzip' as Compression,
-    }: { idempotent?: boolean; compression?: Compression } = {},
+      logger = createLogger('kafka:producer'),
+    }: { idempotent?: boolean; compression?: Compression; logger?: Logger } = {},
   ) {
+    assertKafkajsPatched();
+    this.log = logger;
+    const assigned = this.assigned;
     this.producer = kafka.producer({
       idempotent,
       // Idempotence keeps per-partition order only with a single request in flight on kafkajs.
       maxInFlightRequests: idempotent ? 1 : 5,
       allowAutoTopicCreation: false,
-      // murmur2 on the key, as the Java client: a plaza lands on the same partition whoever produces it.
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // murmur2 on the key, as the Java client: a plaza lands on the same partition whoever produces it. The
+      // choice is recorded so the acknowledgement can be checked partition by partition.
+      createPartitioner: () => {
+        const partition = Partitioners.DefaultPartitioner();
+        return (args) => {
+          const chosen = partition(args);
+          assigned.set(args.message, chosen);
+          return chosen;
+        };
+      },
     });
     this.compression = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
@@ -118,24 +162,46 @@ export class KafkaPublisher implements Publisher {
     this.connected = true;
   }
 
-  /** Sends all batches with acks=all; resolves once every message is acknowledged. */
+  get ackCounters(): AckCounters {
+    return this.ledger.counters;
+  }
+
+  /**
+   * Sends all batches with acks=all; resolves once every message is acknowledged. kafkajs' answer is not taken
+   * on trust: every partition the messages went to must be acknowledged with an offset range that no other
+   * acknowledgement of this publisher claims. Messages of a partition that fails the check are sent again to
+   * the same partition; a duplicate that causes in Kafka is absorbed by the sink's event ids.
+   */
   async send(batches: TopicBatch[]): Promise<SentRecord[]> {
-    const nonEmpty = batches.filter((b) => b.messages.length > 0);
-    if (!nonEmpty.length) return [];
-    try {
-      const res = await this.producer.sendBatch({
-        acks: -1,
-        compression: this.compression,
-        topicMessages: nonEmpty,
+    let pending = batches.filter((b) => b.messages.length > 0);
+    const sent: SentRecord[] = [];
+    for (let round = 0; pending.length; round++) {
+      let acks: RecordMetadata[];
+      try {
+        acks = await this.producer.sendBatch({
+          acks: -1,
+          compression: this.compression,
+          topicMessages: pending,
+        });
+      } catch (e) {
+        throw new PublishError(`send failed: ${(e as Error).message}`, e);
+      }
+      const check = verifyAcks(pending, acks, this.assigned, this.ledger);
+      sent.push(...check.confirmed);
+      if (!check.resend.length) break;
+      this.log.warn('Kafka acknowledged a send incompletely; resending the unconfirmed partitions', {
+        problems: check.problems.slice(0, 5),
+        messages: check.resend.reduce((n, b) => n + b.messages.length, 0),
+        round: round + 1,
       });
-      return res.map((r) => ({
-        topic: r.topicName,
-        partition: r.partition,
-        baseOffset: r.baseOffset ?? '-1',
-      }));
-    } catch (e) {
-      throw new PublishError(`send failed: ${(e as Error).message}`, e);
+      if (round + 1 >= VERIFY_ROUNDS)
+        throw new PublishError(
+          `Kafka did not acknowledge ${check.problems.join('; ')} after ${VERIFY_ROUNDS} sends`,
+          Object.assign(new Error('incomplete acknowledgement'), { retriable: true }),
+        );
+      pending = check.resend;
     }
+    return sent;
   }
 
   async disconnect(): Promise<void> {

@@ -30,7 +30,7 @@ class FakeBroker {
           this.topics.set(b.topic, log);
           const baseOffset = String(log.length);
           log.push(...b.messages.map((m) => String(m.value)));
-          return { topic: b.topic, partition: 0, baseOffset };
+          return { topic: b.topic, partition: 0, baseOffset, count: b.messages.length };
         });
       },
     };

@@ -171,7 +171,12 @@ export class FakePublisher implements Publisher {
         throw Object.assign(new Error('MESSAGE_TOO_LARGE'), { rejected: true });
       }
       this.log.push(...batches.filter((b) => b.messages.length));
-      return batches.map((b) => ({ topic: b.topic, partition: 0, baseOffset: '0' }));
+      return batches.map((b) => ({
+        topic: b.topic,
+        partition: 0,
+        baseOffset: '0',
+        count: b.messages.length,
+      }));
     } finally {
       this.inFlight--;
     }

@@ -1,0 +1,109 @@
+/**
+ * Checking what Kafka acknowledged against what was sent, partition by partition. A produce answer that leaves
+ * out a partition, reports an error or no offset for it, or claims offsets another acknowledgement of the same
+ * publisher already claimed cannot be stood behind: those messages are sent again. The failover defect this
+ * guards against (kafkajs resolving a send whose moved partitions were never written) is fixed in kafkajs
+ * itself by patches/kafkajs+2.2.4.patch; this check keeps the count honest should another client defect of
+ * the kind appear.
+ */
+import type { OutgoingMessage, SentRecord, TopicBatch } from './producer.ts';
+
+/** The partition chosen for each message object, filled in by the partitioner during a send. */
+export type PartitionAssignments = WeakMap<object, number>;
+
+export interface Acknowledgement {
+  topicName: string;
+  partition: number;
+  errorCode: number;
+  baseOffset?: string;
+}
+
+export interface AckCounters {
+  /** Sends checked and the partition acknowledgements among them. */
+  sends: number;
+  partitionAcks: number;
+  /** Messages sent again because their acknowledgement was missing, failed or overlapped another. */
+  resent: number;
+  /** Acknowledgements whose offsets overlapped an earlier acknowledgement's. */
+  overlaps: number;
+}
+
+// Recent ranges kept per partition: enough to cover the acknowledgements of concurrent sends.
+const RANGES_PER_PARTITION = 64;
+
+/** The offset ranges this publisher was acknowledged, recent ones per partition. */
+export class AckLedger {
+  readonly counters: AckCounters = { sends: 0, partitionAcks: 0, resent: 0, overlaps: 0 };
+  private readonly ranges = new Map<string, [bigint, bigint][]>();
+
+  /** Records [base, base + count) unless it overlaps a recorded range; false when it does. */
+  claim(topic: string, partition: number, base: bigint, count: number): boolean {
+    const key = `${topic}\u0000${partition}`;
+    const end = base + BigInt(count);
+    let list = this.ranges.get(key);
+    if (!list) this.ranges.set(key, (list = []));
+    for (const [from, to] of list) if (base < to && from < end) return false;
+    list.push([base, end]);
+    if (list.length > RANGES_PER_PARTITION) list.shift();
+    return true;
+  }
+}
+
+export interface AckCheck {
+  confirmed: SentRecord[];
+  /** Messages to send again, each pinned to the partition it was assigned. */
+  resend: TopicBatch[];
+  problems: string[];
+}
+
+export function verifyAcks(
+  sent: readonly TopicBatch[],
+  acks: readonly Acknowledgement[],
+  assigned: PartitionAssignments,
+  ledger: AckLedger,
+): AckCheck {
+  const byPartition = new Map<string, Acknowledgement>();
+  for (const a of acks) byPartition.set(`${a.topicName}\u0000${a.partition}`, a);
+  const out: AckCheck = { confirmed: [], resend: [], problems: [] };
+  ledger.counters.sends++;
+  for (const { topic, messages } of sent) {
+    const groups = new Map<number, OutgoingMessage[]>();
+    const unassigned: OutgoingMessage[] = [];
+    for (const m of messages) {
+      const p = assigned.get(m);
+      if (p === undefined) unassigned.push(m);
+      else {
+        const g = groups.get(p);
+        if (g) g.push(m);
+        else groups.set(p, [m]);
+      }
+    }
+    const again: OutgoingMessage[] = [...unassigned];
+    if (unassigned.length)
+      out.problems.push(`${topic}: ${unassigned.length} messages never assigned a partition`);
+    for (const [partition, group] of groups) {
+      const ack = byPartition.get(`${topic}\u0000${partition}`);
+      const base = ack?.baseOffset === undefined ? -1n : BigInt(ack.baseOffset);
+      let problem: string | null = null;
+      if (!ack) problem = 'no acknowledgement';
+      else if (ack.errorCode !== 0) problem = `error code ${ack.errorCode}`;
+      else if (base < 0n) problem = 'no offset';
+      else if (!ledger.claim(topic, partition, base, group.length)) {
+        problem = `offsets ${base}+${group.length} overlap an earlier acknowledgement`;
+        ledger.counters.overlaps++;
+      }
+      if (problem) {
+        out.problems.push(`${topic}[${partition}]: ${problem}`);
+        for (const m of group) again.push({ ...m, partition });
+        continue;
+      }
+      ledger.counters.partitionAcks++;
+      out.confirmed.push({ topic, partition, baseOffset: base.toString(), count: group.length });
+    }
+    if (again.length) {
+      out.resend.push({ topic, messages: again });
+      ledger.counters.resent += again.length;
+    }
+  }
+  return out;
+}
