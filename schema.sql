@@ -54,11 +54,15 @@ CREATE TABLE IF NOT EXISTS payments (
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 -- Next offset to read per consumer group, topic and partition, written in the same transaction as the rows.
+-- topic_id is the incarnation of the topic that next_offset counts in (Kafka's topic id): a topic deleted and
+-- created again has a new id and is read from its beginning. NULL: written before incarnations were recorded
+-- (the sink adopts the current one when that is safe) or a broker without topic ids (before Kafka 2.8).
 CREATE TABLE IF NOT EXISTS sink_offsets (
   group_id VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   kafka_partition INT NOT NULL,
   next_offset BIGINT NOT NULL,
+  topic_id CHAR(22) CHARACTER SET ascii COLLATE ascii_bin NULL,
   updated_at DATETIME(3) NOT NULL,
   PRIMARY KEY (group_id, topic, kafka_partition)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
@@ -69,5 +73,6 @@ CREATE OR REPLACE VIEW livetolldata AS
   FROM passages;
 
 -- Bump the number with every change to this file; `stack status` reports it.
-INSERT INTO schema_version (id, version, applied_at) VALUES (1, 1, UTC_TIMESTAMP(3))
-  ON DUPLICATE KEY UPDATE applied_at = IF(version = 1, applied_at, UTC_TIMESTAMP(3)), version = 1;
+-- Version 2: sink_offsets.topic_id (src/storage/schema.ts adds it to databases of version 1).
+INSERT INTO schema_version (id, version, applied_at) VALUES (1, 2, UTC_TIMESTAMP(3))
+  ON DUPLICATE KEY UPDATE applied_at = IF(version = 2, applied_at, UTC_TIMESTAMP(3)), version = 2;

@@ -2,19 +2,35 @@
  * The classic toll line format of topic `toll`: `Thu Aug 19 21:54:38 2021,125094,car,4007`.
  * It carries no id, so the event id derives from where the line sits in Kafka: re-reading never duplicates.
  */
+const EVENT_ID_MAX = 64;
 import type { ValidPassage } from './validate.ts';
 import { InvalidMessage, MAX_MESSAGE_BYTES, validatePassageObject } from './validate.ts';
 import { parseCtime } from './time.ts';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-export function legacyEventId(topic: string, partition: number, offset: string): string {
-  return `${topic}-${partition}-${offset}`;
+/**
+ * `<topic>:<topic id>-<partition>-<offset>`. The topic id (Kafka's, 22 URL-safe base64 characters) names the
+ * incarnation: a topic deleted and created again numbers its offsets from 0 again, and without it its lines would
+ * take the ids of the old topic's rows. The id alone is unique, so a topic name too long for the 64-character
+ * limit is shortened (the same way every time: re-reads give the same id). Topic names cannot contain `:`, so
+ * these ids never meet the `<topic>-<partition>-<offset>` ids of sinks that did not know incarnations, which stay
+ * in use where there is no topic id (`incarnation` null: brokers before Kafka 2.8).
+ */
+export function legacyEventId(
+  topic: string,
+  partition: number,
+  offset: string,
+  incarnation: string | null,
+): string {
+  if (incarnation === null) return `${topic}-${partition}-${offset}`;
+  const rest = `:${incarnation}-${partition}-${offset}`;
+  return `${topic.slice(0, Math.max(0, EVENT_ID_MAX - rest.length))}${rest}`;
 }
 
 export function parseLegacyLine(
   bytes: Uint8Array,
-  where: { topic: string; partition: number; offset: string },
+  where: { topic: string; partition: number; offset: string; incarnation: string | null },
   tz = 'UTC',
   now = Date.now(),
 ): ValidPassage {
@@ -56,7 +72,7 @@ export function parseLegacyLine(
   return validatePassageObject(
     {
       v: 1,
-      eventId: legacyEventId(where.topic, where.partition, where.offset),
+      eventId: legacyEventId(where.topic, where.partition, where.offset, where.incarnation),
       plazaId: Number(plaza),
       vehicleId,
       vehicleType: vehicleType.toLowerCase(),

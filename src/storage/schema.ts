@@ -1,7 +1,7 @@
 /** Applies schema.sql idempotently and manages the SELECT-only account used by queries. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Storage } from './db.ts';
+import type { Storage, Transaction } from './db.ts';
 import { escapeId, escapeValue, splitSqlScript } from './db.ts';
 
 export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.sql', import.meta.url));
@@ -21,9 +21,31 @@ export async function applySchema(storage: Storage, database: string): Promise<n
     s.replace(/^(CREATE DATABASE IF NOT EXISTS|USE) tollstream\b/, `$1 ${escapeId(database)}`),
   );
   await storage.transaction(async (tx) => {
-    for (const s of statements) await tx.execute(s);
+    for (const s of statements) {
+      // Upgrades run before the version is recorded, so a failed one is tried again next time.
+      if (s.startsWith('INSERT INTO schema_version')) await upgrade(tx, database);
+      await tx.execute(s);
+    }
   });
   return schemaFileVersion(script);
+}
+
+/**
+ * Brings tables created by an older schema.sql up to date: `CREATE TABLE IF NOT EXISTS` leaves an existing table
+ * as it is, and MySQL 8 (unlike MariaDB) has no `ADD COLUMN IF NOT EXISTS`. Each step checks before it changes.
+ */
+async function upgrade(tx: Transaction, database: string): Promise<void> {
+  // Version 2: the topic incarnation of each stored sink offset. Old rows get NULL ("not recorded"): the sink
+  // decides per partition whether the current incarnation is theirs (src/engines/sink/incarnation.ts).
+  const columns = await tx.query<{ n: number | string }>(
+    "SELECT COUNT(*) AS n FROM information_schema.columns WHERE table_schema = ? AND table_name = 'sink_offsets' AND column_name = 'topic_id'",
+    [database],
+  );
+  if (Number(columns[0]?.n ?? 0) === 0) {
+    await tx.execute(
+      'ALTER TABLE sink_offsets ADD COLUMN topic_id CHAR(22) CHARACTER SET ascii COLLATE ascii_bin NULL AFTER next_offset',
+    );
+  }
 }
 
 export async function databaseSchemaVersion(storage: Storage): Promise<number | null> {

@@ -16,8 +16,11 @@ import { classifyChunk } from './classify.ts';
 import { DeadLetterLedger } from './dead-letter-ledger.ts';
 import { sendDeadLetters } from './dead-letter-sender.ts';
 import type { SinkMetrics } from './metrics.ts';
-import { chunked, firstUnpersisted, nextOffsetAfter, pastTheEnd } from './offset-guard.ts';
-import { OffsetFenced, partitionKey } from './offsets.ts';
+import type { TopicFacts } from './incarnation.ts';
+import { settlePartitions } from './incarnation.ts';
+import type { StoredOffset } from './offset-guard.ts';
+import { chunked, firstUnpersisted, nextOffsetAfter } from './offset-guard.ts';
+import { OffsetFenced, loadOffsets, partitionKey } from './offsets.ts';
 import type { ChunkOutcome, WrittenChunk } from './writer.ts';
 import { writeChunk } from './writer.ts';
 
@@ -33,6 +36,8 @@ export interface BatchHandlerDeps {
   batchMaxRows: number;
   storage: Storage;
   publisher: KafkaPublisher;
+  /** Topic ids and offsets from Kafka, to tell a topic's incarnations apart (incarnation.ts). */
+  facts: TopicFacts;
   metrics: SinkMetrics;
   /** Marks the snapshot as changed. */
   touch: () => void;
@@ -43,11 +48,17 @@ export interface BatchHandlerDeps {
 }
 
 interface PartitionState {
+  /** The stored offset was matched with the topic's current incarnation (incarnation.ts) since assignment. */
+  settled: boolean;
+  /** The topic incarnation (Kafka topic id) this member reads; meaningful once settled. */
+  incarnation: string | null;
   /** Checked against MySQL since this member was (re)assigned the partition. */
   verified: boolean;
-  /** Last stored next offset this member knows; only ever a lower bound of the truth in MySQL. */
+  /** Last stored next offset of `incarnation` this member knows; only ever a lower bound of the truth in MySQL. */
   next: bigint | null;
 }
+
+type Resume = { topic: string; partition: number; offset: bigint };
 
 export class BatchHandler {
   private readonly partitions = new Map<string, PartitionState>();
@@ -61,29 +72,123 @@ export class BatchHandler {
   constructor(private readonly deps: BatchHandlerDeps) {}
 
   /**
-   * A new generation: positions must be verified again. `stored` are the offsets just read from MySQL; returns
-   * where each assigned partition with a stored offset resumes (the newest of stored and known).
+   * A new generation: positions must be verified again. `stored` are the offsets just read from MySQL (undefined
+   * when they could not be read); each partition is matched with the topic's current incarnation and its resume
+   * position returned. Partitions that cannot be settled now (Kafka or MySQL down) are settled by their first batch.
    */
-  assigned(
+  async assigned(
     assignment: Record<string, number[]>,
-    stored: ReadonlyMap<string, bigint>,
-  ): { topic: string; partition: number; offset: bigint }[] {
+    stored: ReadonlyMap<string, StoredOffset> | undefined,
+  ): Promise<Resume[]> {
     const keep = new Set<string>();
-    const resume: { topic: string; partition: number; offset: bigint }[] = [];
+    const resume: Resume[] = [];
     for (const [topic, partitions] of Object.entries(assignment)) {
       for (const partition of partitions) {
         const key = partitionKey(topic, partition);
         keep.add(key);
-        const known = this.partitions.get(key)?.next ?? null;
-        const loaded = stored.get(key) ?? null;
-        const next = known === null ? loaded : loaded === null || known > loaded ? known : loaded;
-        this.partitions.set(key, { verified: false, next });
-        if (next !== null) resume.push({ topic, partition, offset: next });
+        // The same object: a batch in hand sees that its partition is unsettled now and stops.
+        const state = this.partitions.get(key);
+        if (state) Object.assign(state, { settled: false, verified: false, next: null });
+        else this.partitions.set(key, { settled: false, incarnation: null, verified: false, next: null });
+      }
+      if (!stored) continue;
+      try {
+        const settled = await settlePartitions(
+          this.settleContext(),
+          topic,
+          partitions,
+          stored,
+          this.rereadIsHarmless(topic),
+        );
+        for (const [partition, s] of settled) {
+          this.settledAs(topic, partition, s.incarnation, s.next);
+          if (s.resumeAt !== null) resume.push({ topic, partition, offset: s.resumeAt });
+        }
+      } catch (e) {
+        this.deps.log.warn('cannot match stored offsets with the topic in Kafka yet; the first batch will', {
+          topic,
+          error: (e as Error).message,
+        });
       }
     }
     for (const key of this.partitions.keys()) if (!keep.has(key)) this.partitions.delete(key);
     for (const key of this.failing) if (!keep.has(key)) this.failing.delete(key);
     return resume;
+  }
+
+  private settleContext() {
+    const { facts, storage, groupId, log } = this.deps;
+    return { facts, storage, groupId, log };
+  }
+
+  /** Event ids of classic lines are their offsets: reading them again from the start would store them twice. */
+  private rereadIsHarmless(topic: string): boolean {
+    return this.deps.roles.get(topic) !== 'legacy';
+  }
+
+  private settledAs(topic: string, partition: number, incarnation: string | null, next: bigint | null): void {
+    const key = partitionKey(topic, partition);
+    const state = this.partitions.get(key);
+    if (!state) return;
+    // Dead letters remembered by offset belong to the incarnation they were read from.
+    if (state.incarnation !== null && state.incarnation !== incarnation)
+      this.deadLetters.forget({ topic, partition });
+    Object.assign(state, { settled: true, incarnation, next, verified: false });
+  }
+
+  /**
+   * Settles a partition whose assignment could not: reads its stored offset and the topic's id again (retrying
+   * while either is down). False when the batch in hand must be dropped (a seek to where it resumes, or a stop).
+   */
+  private async settleLate(
+    topic: string,
+    partition: number,
+    firstOffset: string,
+    control: BatchControl,
+  ): Promise<boolean> {
+    const key = partitionKey(topic, partition);
+    for (let attempt = 0; ; attempt++) {
+      if (this.abandoned(control)) return false;
+      try {
+        const stored = await loadOffsets(this.deps.storage, this.deps.groupId, [topic]);
+        const settled = await settlePartitions(
+          this.settleContext(),
+          topic,
+          [partition],
+          stored,
+          this.rereadIsHarmless(topic),
+        );
+        const s = settled.get(partition)!;
+        this.settledAs(topic, partition, s.incarnation, s.next);
+        this.recovered(key);
+        if (s.resumeAt === null || s.resumeAt === BigInt(firstOffset)) return true;
+        this.deps.seek(topic, partition, s.resumeAt.toString());
+        return false;
+      } catch (e) {
+        if (!(await this.retryLater(key, e, attempt, control))) return false;
+      }
+    }
+  }
+
+  /**
+   * Another member recorded another incarnation of the topic than this one reads: ask Kafka which is current.
+   * When it is not ours, this member holds batches of a topic that is gone (a zombie, or a topic recreated under
+   * it): every partition of the topic is settled again, and nothing is written meanwhile.
+   */
+  private async incarnationIsCurrent(topic: string, incarnation: string | null): Promise<boolean> {
+    const current = (await this.deps.facts.topicIds([topic])).get(topic) ?? null;
+    if (current === incarnation) return true;
+    this.deps.log.warn(
+      'this member read an older incarnation of the topic than the one recorded; settling again',
+      {
+        topic,
+        read: incarnation,
+        current,
+      },
+    );
+    const prefix = partitionKey(topic, 0).replace(/0$/, '');
+    for (const [key, state] of this.partitions) if (key.startsWith(prefix)) state.settled = false;
+    return false;
   }
 
   handle = async (batch: ConsumedBatch, control: BatchControl): Promise<void> => {
@@ -93,19 +198,12 @@ export class BatchHandler {
     const key = partitionKey(topic, partition);
     let state = this.partitions.get(key);
     if (!state) {
-      state = { verified: false, next: null };
+      state = { settled: false, incarnation: null, verified: false, next: null };
       this.partitions.set(key, state);
     }
+    if (!state.settled && !(await this.settleLate(topic, partition, batch.messages[0]!.offset, control)))
+      return;
 
-    const highWatermark = BigInt(batch.highWatermark);
-    if (pastTheEnd(state.next, highWatermark)) {
-      this.deps.log.warn(
-        'stored sink offset is past the end of the partition: the topic was recreated or truncated; persisting what it holds now (event ids keep it exactly once)',
-        { topic, partition, stored: state.next!.toString(), highWatermark: batch.highWatermark },
-      );
-      state.next = null;
-      this.deadLetters.forget({ topic, partition });
-    }
     const skip = firstUnpersisted(
       batch.messages.map((m) => m.offset),
       state.next,
@@ -116,7 +214,7 @@ export class BatchHandler {
     }
     for (const chunk of chunked(batch.messages.slice(skip), this.deps.batchMaxRows)) {
       if (this.abandoned(control)) return;
-      const done = await this.persistChunk(topic, partition, role, chunk, state, control, highWatermark);
+      const done = await this.persistChunk(topic, partition, role, chunk, state, control);
       if (!done || !(await this.stillMember(control))) return;
     }
     await control.commitOffsetsIfNecessary().catch((e: unknown) => {
@@ -161,21 +259,29 @@ export class BatchHandler {
     messages: ConsumedMessage[],
     state: PartitionState,
     control: BatchControl,
-    highWatermark: bigint,
   ): Promise<boolean> {
     const { deps } = this;
     const started = Date.now();
     const first = messages[0]!;
     const last = messages[messages.length - 1]!;
     const source = { topic, partition };
-    const { records, rejections } = classifyChunk(role, messages, { ...source, tz: deps.tz, now: started });
+    // Unsettled again (a new assignment, another incarnation recorded): its position is decided anew.
+    if (!state.settled) return false;
+    const incarnation = state.incarnation;
+    const { records, rejections } = classifyChunk(role, messages, {
+      ...source,
+      incarnation,
+      tz: deps.tz,
+      now: started,
+    });
     const plan = {
       groupId: deps.groupId,
       topic,
       partition,
       firstOffset: BigInt(first.offset),
       nextOffset: nextOffsetAfter(last.offset),
-      highWatermark,
+      incarnation,
+      incarnationConfirmed: false,
       verified: state.verified,
       offsetRowExists: this.offsetRows.has(partitionKey(topic, partition)),
       records,
@@ -191,6 +297,15 @@ export class BatchHandler {
       try {
         await this.publishDeadLetters(source, rejections);
         outcome = await writeChunk(deps.storage, plan);
+        if (outcome.kind === 'incarnation' && (await this.incarnationIsCurrent(topic, incarnation))) {
+          // The row is of a topic that was deleted since: this chunk starts the new one's offsets.
+          deps.log.warn(
+            'topic was recreated since the sink stored its offset (new topic id): reading the partition from its beginning; rows of the old topic stay',
+            { topic, partition, storedTopicId: outcome.recorded, topicId: incarnation },
+          );
+          plan.incarnationConfirmed = true;
+          outcome = undefined;
+        }
       } catch (e) {
         failedBefore = true;
         if (!(await this.retryLater(key, e, attempt, control))) return false;
@@ -200,6 +315,10 @@ export class BatchHandler {
     this.offsetRows.add(key);
 
     switch (outcome.kind) {
+      case 'incarnation':
+        // Stale: the next batch settles the partition again (and seeks to where the current topic resumes).
+        deps.metrics.skippedBelowOffset += messages.length;
+        return false;
       case 'rewind':
         // Kafka handed us messages past what MySQL has: go back to MySQL's offset, once per assignment.
         state.verified = true;

@@ -40,6 +40,8 @@ export type Classified = { ok: true; record: SinkRecord } | { ok: false; error: 
 export interface ClassifyContext {
   topic: string;
   partition: number;
+  /** The topic's incarnation (Kafka topic id), part of the event ids of classic lines. */
+  incarnation: string | null;
   /** Zone of legacy ctime stamps (config.tz). */
   tz: string;
   now: number;
@@ -129,7 +131,7 @@ function classifyOrThrow(role: SinkTopicRole, message: ConsumedMessage, ctx: Cla
     case 'legacy': {
       if (value === null)
         throw new InvalidMessage('bad-legacy-line', 'message has no value (expected a legacy line)');
-      const where = { topic: ctx.topic, partition: ctx.partition, offset };
+      const where = { topic: ctx.topic, partition: ctx.partition, offset, incarnation: ctx.incarnation };
       return {
         kind: 'passage',
         offset,

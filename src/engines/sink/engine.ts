@@ -10,7 +10,7 @@ import type { Assignment } from '../../kafka/consumer.ts';
 import { GroupConsumer } from '../../kafka/consumer.ts';
 import { KafkaPublisher } from '../../kafka/producer.ts';
 import { isPermanentStorageError, Storage } from '../../storage/db.ts';
-import { applySchema, databaseSchemaVersion } from '../../storage/schema.ts';
+import { applySchema, databaseSchemaVersion, schemaFileVersion } from '../../storage/schema.ts';
 import { backoffDelay, sleep } from '../../util/backoff.ts';
 import type { Logger } from '../../util/log.ts';
 import { createLogger } from '../../util/log.ts';
@@ -20,6 +20,8 @@ import { BatchHandler } from './batch-handler.ts';
 import type { SinkTopicRole } from './classify.ts';
 import type { SinkEngineSnapshot } from './metrics.ts';
 import { SinkMetrics } from './metrics.ts';
+import { kafkaTopicFacts } from './incarnation.ts';
+import type { StoredOffset } from './offset-guard.ts';
 import { loadOffsets } from './offsets.ts';
 import type { PersistedCount, PersistedQuery } from './reconcile.ts';
 import { countPersisted } from './reconcile.ts';
@@ -73,6 +75,7 @@ export class Sink implements SinkEngine {
   private kafka: Kafka | undefined;
   private storage: Storage | undefined;
   private publisher: KafkaPublisher | undefined;
+  private facts: ReturnType<typeof kafkaTopicFacts> | undefined;
   private consumer: GroupConsumer | undefined;
   private handler: BatchHandler | undefined;
   private ticker: NodeJS.Timeout | undefined;
@@ -130,6 +133,7 @@ export class Sink implements SinkEngine {
     this.kafka = createKafka(this.config.kafka, { logger: this.log.child('kafka'), clientIdSuffix: '-sink' });
     const publisher = new KafkaPublisher(this.kafka);
     this.publisher = publisher;
+    this.facts = kafkaTopicFacts(this.kafka);
     await this.untilDone('Kafka', () => publisher.connect());
     if (this.abort.signal.aborted || !this.storage) return;
     this.handler = new BatchHandler({
@@ -140,6 +144,7 @@ export class Sink implements SinkEngine {
       batchMaxRows: Math.max(1, this.options.batchMaxRows ?? 5000),
       storage: this.storage,
       publisher,
+      facts: this.facts,
       metrics: this.metrics,
       touch: () => this.store.touch(),
       seek: (topic, partition, offset) => this.consumer?.seek(topic, partition, offset),
@@ -185,8 +190,10 @@ export class Sink implements SinkEngine {
         createDatabase: true,
       }));
     this.storage = storage;
-    // A brand-new database gets the schema, so `tollstream` works before `stack up` ever ran against it.
-    if ((await databaseSchemaVersion(storage)) === null && storage.database) {
+    // A brand-new database gets the schema, so `tollstream` works before `stack up` ever ran against it; an older
+    // one is upgraded (the sink needs sink_offsets.topic_id).
+    const version = await databaseSchemaVersion(storage);
+    if ((version === null || version < schemaFileVersion()) && storage.database) {
       await applySchema(storage, storage.database);
     }
     await storage.query('SELECT 1 FROM sink_offsets LIMIT 1');
@@ -232,7 +239,7 @@ export class Sink implements SinkEngine {
     this.kafkaSilent = false;
     this.setStatus({ kind: 'running' });
     this.log.info('partitions assigned', { assignment: ours });
-    let stored = new Map<string, bigint>();
+    let stored: Map<string, StoredOffset> | undefined;
     try {
       if (this.storage) stored = await loadOffsets(this.storage, this.groupId, Object.keys(ours));
     } catch (e) {
@@ -242,7 +249,9 @@ export class Sink implements SinkEngine {
       });
     }
     if (generation !== this.generation || consumer !== this.consumer) return;
-    for (const resume of this.handler?.assigned(ours, stored) ?? []) {
+    const resumes = (await this.handler?.assigned(ours, stored)) ?? [];
+    if (generation !== this.generation || consumer !== this.consumer) return;
+    for (const resume of resumes) {
       consumer.seek(resume.topic, resume.partition, resume.offset.toString());
     }
   }
@@ -306,6 +315,7 @@ export class Sink implements SinkEngine {
       this.log.warn('leaving the group timed out; the group coordinator will expire this member'),
     );
     await withTimeout(this.publisher?.disconnect(), STOP_TIMEOUT_MS);
+    await withTimeout(this.facts?.close(), STOP_TIMEOUT_MS);
     await this.storage?.close();
     this.metrics.assignment = {};
     this.setStatus({ kind: 'stopped' });

@@ -7,7 +7,7 @@ import type { Plaza } from '../../domain/types.ts';
 import type { Storage, Transaction } from '../../storage/db.ts';
 import type { Rejection, SinkRecord } from './classify.ts';
 import type { DeadLetterResult } from './dead-letter-sender.ts';
-import type { ChunkVerdict } from './offset-guard.ts';
+import type { ChunkVerdict, StoredOffset } from './offset-guard.ts';
 import { chunkVerdict } from './offset-guard.ts';
 import { advanceOffset, ensureOffsetRow, lockOffset, sqlTime, sqlTimeOf } from './offsets.ts';
 
@@ -18,8 +18,9 @@ export interface ChunkPlan {
   /** Offsets covered: [firstOffset, nextOffset). */
   firstOffset: bigint;
   nextOffset: bigint;
-  /** The partition's high watermark when the batch was fetched. */
-  highWatermark: bigint;
+  /** The topic incarnation the chunk comes from, and whether Kafka confirmed it over another one (offset-guard). */
+  incarnation: string | null;
+  incarnationConfirmed: boolean;
   /** Whether this partition's position was checked against MySQL since it was assigned. */
   verified: boolean;
   /** Whether the partition's sink_offsets row is known to exist (created first otherwise). */
@@ -36,8 +37,8 @@ export interface ChunkPlan {
 
 export interface WrittenChunk {
   kind: 'written';
-  /** Stored next offset before this write (null: the partition had none). */
-  storedBefore: bigint | null;
+  /** Stored offset before this write (null: the partition had none). */
+  storedBefore: StoredOffset | null;
   /** The records of this chunk that were new to the stored offset (all of them, unless a replay overlapped). */
   records: SinkRecord[];
   passages: number;
@@ -49,7 +50,10 @@ export interface WrittenChunk {
 }
 
 export type ChunkOutcome =
-  { kind: 'skipped'; stored: bigint } | { kind: 'rewind'; to: bigint } | WrittenChunk;
+  | { kind: 'skipped'; stored: bigint }
+  | { kind: 'rewind'; to: bigint }
+  | { kind: 'incarnation'; recorded: string | null }
+  | WrittenChunk;
 
 const PASSAGE_COLUMNS = [
   'event_id',
@@ -91,21 +95,25 @@ const byFirstColumn = (a: unknown[], b: unknown[]): number => {
 };
 
 export async function writeChunk(storage: Storage, plan: ChunkPlan): Promise<ChunkOutcome> {
-  if (!plan.offsetRowExists) await ensureOffsetRow(storage, plan.groupId, plan.topic, plan.partition);
+  if (!plan.offsetRowExists) {
+    await ensureOffsetRow(storage, plan.groupId, plan.topic, plan.partition, plan.incarnation);
+  }
   return storage.transaction(async (tx) => {
     // Waiting long on a lock held by a zombie member would starve our group heartbeats: fail fast and retry.
     await tx.execute(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
     const stored = await lockOffset(tx, plan.groupId, plan.topic, plan.partition);
-    const verdict: ChunkVerdict = chunkVerdict(
-      stored,
-      plan.firstOffset,
-      plan.nextOffset,
-      plan.verified,
-      plan.highWatermark,
-    );
+    const verdict: ChunkVerdict = chunkVerdict(stored, {
+      first: plan.firstOffset,
+      next: plan.nextOffset,
+      incarnation: plan.incarnation,
+      incarnationConfirmed: plan.incarnationConfirmed,
+      verified: plan.verified,
+    });
     switch (verdict.kind) {
+      case 'incarnation':
+        return { kind: 'incarnation', recorded: verdict.recorded };
       case 'skip':
-        return { kind: 'skipped', stored: stored ?? 0n };
+        return { kind: 'skipped', stored: verdict.persistedUpTo };
       case 'rewind':
         return { kind: 'rewind', to: verdict.to };
       case 'write':
@@ -121,7 +129,7 @@ export async function writeChunk(storage: Storage, plan: ChunkPlan): Promise<Chu
 async function writeFrom(
   tx: Transaction,
   plan: ChunkPlan,
-  stored: bigint | null,
+  stored: StoredOffset | null,
   from: bigint,
 ): Promise<WrittenChunk> {
   // Someone else persisted the head of this chunk (a zombie's or a replay's overlap): keep only the rest.
@@ -210,7 +218,16 @@ async function writeFrom(
   if (upserts.length) await tx.insertMany('plazas', PLAZA_COLUMNS, upserts, { suffix: PLAZA_UPSERT });
   if (deleted.length) await tx.execute('DELETE FROM plazas WHERE plaza_id IN (?)', [deleted]);
 
-  await advanceOffset(tx, plan.groupId, plan.topic, plan.partition, stored, plan.nextOffset, now);
+  await advanceOffset(
+    tx,
+    plan.groupId,
+    plan.topic,
+    plan.partition,
+    stored,
+    plan.nextOffset,
+    plan.incarnation,
+    now,
+  );
   return {
     kind: 'written',
     storedBefore: stored,

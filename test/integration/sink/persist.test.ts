@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSink } from '../../../src/engines/sink/index.ts';
 import type { SinkEngine } from '../../../src/engines/sink/index.ts';
 import { formatLegacyLine, legacyEventId } from '../../../src/domain/legacy.ts';
+import { TopicIds } from '../../../src/kafka/topic-ids.ts';
 import { freshDatabase, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
 import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
 import type { SinkTopics } from './fixtures.ts';
@@ -116,8 +117,12 @@ describe('sink persists every kind of toll record', () => {
       ['legacy'],
     );
     expect(legacyRows).toHaveLength(25);
-    expect(legacyRows[0]!.event_id).toBe(legacyEventId(topics.legacy, 0, '0'));
-    expect(legacyRows[24]!.event_id).toBe(legacyEventId(topics.legacy, 0, '24'));
+    const ids = new TopicIds(k.kafka);
+    const incarnation = (await ids.lookup([topics.legacy])).get(topics.legacy)!;
+    await ids.disconnect();
+    expect(incarnation).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(legacyRows[0]!.event_id).toBe(legacyEventId(topics.legacy, 0, '0', incarnation));
+    expect(legacyRows[24]!.event_id).toBe(legacyEventId(topics.legacy, 0, '24', incarnation));
     expect(legacyRows[1]!.vehicle_type).toBe('truck');
     expect(legacyRows[0]!.passed_at.toISOString()).toBe('2021-08-20T01:54:38.000Z');
 

@@ -3,21 +3,36 @@ import { formatLegacyLine, legacyEventId, parseLegacyLine } from '../../../src/d
 import { InvalidMessage } from '../../../src/domain/validate.ts';
 import { parseCtime, wallClockToEpoch } from '../../../src/domain/time.ts';
 
-const where = { topic: 'toll', partition: 2, offset: '41' };
+const ID = 'SuxetBy7TuOMjRldMJ_Mpw';
+const where = { topic: 'toll', partition: 2, offset: '41', incarnation: ID };
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const NOW = Date.parse('2026-11-25T12:00:00Z');
 
 describe('legacy toll lines', () => {
-  it('parses the classic line with a stable event id from topic, partition and offset', () => {
+  it('parses the classic line with a stable event id from topic, incarnation, partition and offset', () => {
     const p = parseLegacyLine(bytes('Thu Aug 19 21:54:38 2021,125094,car,4007'), where, 'UTC', NOW);
     expect(p).toMatchObject({
-      eventId: 'toll-2-41',
+      eventId: 'toll:SuxetBy7TuOMjRldMJ_Mpw-2-41',
       plazaId: 4007,
       vehicleId: '125094',
       vehicleType: 'car',
       passedAt: '2021-08-19T21:54:38.000Z',
     });
-    expect(legacyEventId('toll', 2, '41')).toBe(p.eventId);
+    expect(legacyEventId('toll', 2, '41', ID)).toBe(p.eventId);
+  });
+
+  it('gives a recreated topic other ids, and keeps them valid for any topic name', () => {
+    const other = legacyEventId('toll', 2, '41', 'kaAd_LbMSbqmmgr92DcTJQ');
+    expect(other).toBe('toll:kaAd_LbMSbqmmgr92DcTJQ-2-41');
+    expect(other).not.toBe(legacyEventId('toll', 2, '41', ID));
+    // Ids of sinks that knew no incarnation, still used where brokers have no topic ids.
+    expect(legacyEventId('toll', 2, '41', null)).toBe('toll-2-41');
+    const long = 'x'.repeat(200);
+    const id = legacyEventId(long, 2147483647, '9223372036854775807', ID);
+    expect(id).toBe(`${'x'.repeat(10)}:${ID}-2147483647-9223372036854775807`);
+    expect(id).toHaveLength(64);
+    expect(id).toMatch(/^[A-Za-z0-9._:-]{1,64}$/);
+    expect(legacyEventId(long, 2147483647, '9223372036854775807', ID)).toBe(id);
   });
 
   it('reads space-padded days and applies the configured time zone', () => {

@@ -4,7 +4,13 @@ import type { ClassifyContext } from '../../../src/engines/sink/classify.ts';
 import type { ConsumedMessage } from '../../../src/kafka/consumer.ts';
 
 const NOW = Date.parse('2026-11-25T12:00:00Z');
-const ctx: ClassifyContext = { topic: 'toll.passages', partition: 2, tz: 'UTC', now: NOW };
+const ctx: ClassifyContext = {
+  topic: 'toll.passages',
+  partition: 2,
+  incarnation: 'SuxetBy7TuOMjRldMJ_Mpw',
+  tz: 'UTC',
+  now: NOW,
+};
 const passage = {
   v: 1,
   eventId: 'sim-4007-000000123',
@@ -68,7 +74,7 @@ describe('classify', () => {
     });
     expect(c.ok).toBe(true);
     if (c.ok && c.record.kind === 'passage') {
-      expect(c.record.passage.eventId).toBe('toll-2-17');
+      expect(c.record.passage.eventId).toBe('toll:SuxetBy7TuOMjRldMJ_Mpw-2-17');
       expect(c.record.passage.vehicleType).toBe('car');
       expect(new Date(c.record.passage.passedAtMs).toISOString()).toBe('2021-08-20T01:54:38.000Z');
     }
