@@ -58,13 +58,25 @@ export function partitionLabel(topic: string, partition: number, width: number):
   return `  ${name}${suffix}`;
 }
 
+/**
+ * A commit beyond the partition's end: the topic was recreated or truncated under the group. Kafka's tool prints
+ * the offset and a negative lag; the pane keeps the offset, shows lag 0 (nothing is waiting) and says why.
+ */
+export function committedPastEnd(p: PartitionLag): boolean {
+  return p.committed !== null && BigInt(p.committed) > BigInt(p.highWatermark);
+}
+
 function partitionCells(p: PartitionLag, labelWidth: number): Record<Key, Cell> {
+  const pastEnd = committedPastEnd(p);
   return {
     partition: { text: partitionLabel(p.topic, p.partition, labelWidth) },
     hw: { text: offset(p.highWatermark) },
-    committed: { text: offset(p.committed), ...(p.committed === null ? { tone: 'muted' as const } : {}) },
+    committed: {
+      text: offset(p.committed),
+      ...(p.committed === null ? { tone: 'muted' as const } : pastEnd ? { tone: 'warn' as const } : {}),
+    },
     lag: { text: p.lag === null ? DASH : formatCount(p.lag) },
-    timeLag: { text: formatDuration(p.timeLagMs) },
+    timeLag: pastEnd ? { text: 'past end', tone: 'warn' } : { text: formatDuration(p.timeLagMs) },
     trend: { text: trendArrow(p.trend) },
     status: { text: p.status, tone: lagStatusTone(p.status), bold: p.status !== 'OK' },
     eta: { text: p.etaMs === null ? DASH : formatDuration(p.etaMs) },

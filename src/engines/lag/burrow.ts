@@ -77,16 +77,29 @@ export function recentlyCaughtUp(
 }
 
 /**
- * The status of one partition. `window` is oldest first. One deviation from Burrow, on purpose: rules that compare
- * commits (REWIND, STALL, WARN) wait for two entries, because our first entry is our first look at the group, not
- * a commit we saw happen; Burrow (minimum-complete 0) would call a single-entry window STALL.
+ * Whether a partition has anything to consume: nothing was ever written to it (log end 0), or retention removed
+ * all of it (log start == log end). A group standing still there is waiting, not stuck.
+ */
+export function holdsMessages(logStart: number, logEnd: number): boolean {
+  return logEnd > logStart;
+}
+
+/**
+ * The status of one partition. `window` is oldest first. Two deviations from Burrow, on purpose:
+ *   - a partition that holds no messages is OK whatever the window says: a consumer cannot be stuck on, or behind,
+ *     messages that do not exist (Burrow would call a live member standing at an old offset there STALL);
+ *   - rules that compare commits (REWIND, STALL, WARN) wait for two entries, because our first entry is our first
+ *     look at the group, not a commit we saw happen; Burrow (minimum-complete 0) would call a single-entry window
+ *     STALL.
  */
 export function evaluatePartition(
   window: readonly CommitEntry[],
   recentHighWatermarks: readonly number[],
   currentLag: number,
   now: number,
+  hasMessages = true,
 ): Evaluation {
+  if (!hasMessages) return { status: 'OK', reason: 'the partition holds no messages: nothing to consume' };
   if (currentLag <= 0) return { status: 'OK', reason: 'caught up' };
   if (window.length === 0) return { status: 'OK', reason: 'no commits observed yet' };
   if (commitsStopped(window, now) && !recentlyCaughtUp(window, recentHighWatermarks)) {

@@ -46,13 +46,13 @@ export class LagCollector {
   async observe(now: () => number = Date.now): Promise<Observation> {
     const existing = new Set(await this.admin.listTopics());
     const topics = this.options.topics.filter((t) => existing.has(t));
-    const highWatermarks = new Map<string, { partition: number; high: string }[]>();
+    const highWatermarks = new Map<string, { partition: number; low: string; high: string }[]>();
     await Promise.all(
       topics.map(async (topic) => {
         const offsets = await this.admin.topicOffsets(topic);
         highWatermarks.set(
           topic,
-          offsets.map((o) => ({ partition: o.partition, high: o.high })),
+          offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })),
         );
       }),
     );
@@ -116,7 +116,8 @@ export class LagCollector {
     const assigned = assignedTopics(g, topics);
     const offsets = await this.admin.groupOffsets(g.groupId, topics);
     const reads = new Set(assigned);
-    for (const t of offsets) if (t.partitions.some((p) => p.offset !== null)) reads.add(t.topic);
+    for (const t of offsets)
+      if (t.partitions.some((p) => committedOffset(p.offset) !== null)) reads.add(t.topic);
     if (reads.size === 0) return null;
     const owners = new Map<string, string>();
     for (const m of g.members) {
@@ -132,10 +133,23 @@ export class LagCollector {
       committed: offsets
         .filter((t) => reads.has(t.topic))
         .flatMap((t) =>
-          t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: p.offset })),
+          t.partitions.map((p) => ({
+            topic: t.topic,
+            partition: p.partition,
+            offset: committedOffset(p.offset),
+          })),
         ),
     };
   }
+}
+
+/**
+ * A committed offset as Kafka's own tools read it: a negative one is no commit. kafkajs commits its "earliest"
+ * sentinel -2 when a fetch is out of range (a member resumed past the end of a recreated or empty partition), and
+ * Kafka keeps it; ConsumerGroupCommand shows "-" for it, so the pane shows "—" instead of -2 and a lag of 2.
+ */
+export function committedOffset(offset: string | null): string | null {
+  return offset === null || offset.startsWith('-') ? null : offset;
 }
 
 function assignedTopics(g: GroupSummary, topics: readonly string[]): Set<string> {

@@ -103,10 +103,21 @@ export interface TimeLag {
   lowerBound: boolean;
 }
 
-/** Age of the first unconsumed message; null when caught up or unknown. */
-export function timeLag(timeline: WatermarkTimeline, committed: number, high: number, now: number): TimeLag {
-  if (committed >= high) return { ms: null, lowerBound: false };
-  const appended = timeline.appendedAt(committed);
+/**
+ * Age of the first unconsumed message; null when caught up, when the partition holds nothing to consume, or when
+ * unknown. That message is at the committed offset, or at the log start when retention removed the ones before:
+ * an offset below the log start has no message and no age.
+ */
+export function timeLag(
+  timeline: WatermarkTimeline,
+  committed: number,
+  high: number,
+  now: number,
+  logStart = 0,
+): TimeLag {
+  const first = Math.max(committed, logStart);
+  if (first >= high) return { ms: null, lowerBound: false };
+  const appended = timeline.appendedAt(first);
   if (!appended) return { ms: null, lowerBound: false };
   return { ms: Math.max(0, now - appended.at), lowerBound: appended.lowerBound };
 }

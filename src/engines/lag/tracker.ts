@@ -12,7 +12,7 @@
  */
 import type { GroupLag, LagStatus, PartitionLag } from '../types.ts';
 import { Ring } from '../../util/ring.ts';
-import { evaluatePartition } from './burrow.ts';
+import { evaluatePartition, holdsMessages } from './burrow.ts';
 import type { BurrowStatus, CommitEntry } from './burrow.ts';
 import { catchUpEtaMs, lagTrend, windowRates } from './trend.ts';
 import type { PartitionSample } from './trend.ts';
@@ -51,7 +51,8 @@ export interface HistoryPoint {
 
 export interface Observation {
   at: number;
-  highWatermarks: ReadonlyMap<string, readonly { partition: number; high: string }[]>;
+  /** Per topic and partition the log end (high) and log start (low; 0 when not given). */
+  highWatermarks: ReadonlyMap<string, readonly { partition: number; low?: string; high: string }[]>;
   groups: readonly GroupObservation[];
   /** Per topic, where its partitions stood before the monitor's first look (once per topic). */
   history?: ReadonlyMap<string, readonly HistoryPoint[]>;
@@ -113,11 +114,13 @@ export class LagTracker {
     const { at } = observation;
     const seenTopicPartitions = new Set<string>();
     const highs = new Map<string, number>();
+    const lows = new Map<string, number>();
     for (const [topic, parts] of observation.highWatermarks) {
-      for (const { partition, high } of parts) {
+      for (const { partition, low, high } of parts) {
         const key = `${topic}:${partition}`;
         const h = Number(high);
         highs.set(key, h);
+        lows.set(key, Number(low ?? 0));
         seenTopicPartitions.add(key);
         const memory = this.topicPartition(key);
         memory.timeline.record(at, h);
@@ -139,7 +142,7 @@ export class LagTracker {
     }
 
     const seenPartitions = new Set<string>();
-    const groups = observation.groups.map((g) => this.group(g, at, highs, seenPartitions));
+    const groups = observation.groups.map((g) => this.group(g, at, highs, lows, seenPartitions));
     evict(this.partitions, seenPartitions);
     evict(this.topicPartitions, seenTopicPartitions);
     evict(this.histories, new Set(observation.groups.map((g) => g.groupId)));
@@ -150,6 +153,7 @@ export class LagTracker {
     g: GroupObservation,
     at: number,
     highs: ReadonlyMap<string, number>,
+    lows: ReadonlyMap<string, number>,
     seen: Set<string>,
   ): GroupLagDetail {
     const rows: PartitionLagDetail[] = [];
@@ -159,7 +163,8 @@ export class LagTracker {
       if (high === undefined) continue; // topic vanished between the two requests
       const key = `${g.groupId}\u0000${tpKey}`;
       seen.add(key);
-      rows.push(this.partition(key, tpKey, c, high, g.owners.get(tpKey) ?? null, at));
+      const extent = { low: lows.get(tpKey) ?? 0, high };
+      rows.push(this.partition(key, tpKey, c, extent, g.owners.get(tpKey) ?? null, at));
     }
     const known = rows.filter((r) => r.lag !== null);
     const totalLag = known.length ? known.reduce((s, r) => s + r.lag!, 0) : null;
@@ -188,7 +193,7 @@ export class LagTracker {
     key: string,
     tpKey: string,
     c: { topic: string; partition: number; offset: string | null },
-    high: number,
+    { low, high }: { low: number; high: number },
     owner: string | null,
     at: number,
   ): PartitionLagDetail {
@@ -207,6 +212,8 @@ export class LagTracker {
       };
     }
     const committed = Number(c.offset);
+    // Kafka's tool prints high - committed, negative for an offset past the end (a recreated or truncated topic);
+    // nothing is waiting there, so the lag is 0 and the reason says what the tool would show.
     const lag = Math.max(0, high - committed);
     let memory = this.partitions.get(key);
     if (!memory) {
@@ -223,8 +230,14 @@ export class LagTracker {
     memory.samples.push({ at, committed, high, lag });
     const samples = memory.samples.toArray();
     const tp = this.topicPartitions.get(tpKey)!;
-    const evaluation = evaluatePartition(memory.commits.toArray(), tp.recentHighs.toArray(), lag, at);
-    const age = timeLag(tp.timeline, committed, high, at);
+    const evaluation = evaluatePartition(
+      memory.commits.toArray(),
+      tp.recentHighs.toArray(),
+      lag,
+      at,
+      holdsMessages(low, high),
+    );
+    const age = timeLag(tp.timeline, committed, high, at, low);
     return {
       ...base,
       committed: c.offset,
@@ -234,7 +247,10 @@ export class LagTracker {
       trend: lagTrend(samples),
       status: toLagStatus(evaluation.status),
       etaMs: catchUpEtaMs(lag, windowRates(samples)),
-      reason: evaluation.reason,
+      reason:
+        committed > high
+          ? `the committed offset ${committed} is past the end of the partition (${high}): the topic was recreated or truncated; Kafka's tool shows lag ${high - committed}`
+          : evaluation.reason,
     };
   }
 

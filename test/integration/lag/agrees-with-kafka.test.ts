@@ -1,0 +1,306 @@
+/**
+ * The lag pane against Kafka's own `kafka-consumer-groups --describe` (ConsumerGroupCommand from the stack's jars),
+ * group by group and partition by partition: a third-party group that committed part of a topic and left, a live
+ * group whose client committed kafkajs' "earliest" sentinel (-2) on empty partitions, a group whose offset lies past
+ * the end of a recreated topic, and our own sink resuming from MySQL offsets that outlived their topic.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lagAlerts } from '../../../components/alerts/rules.ts';
+import { createLagMonitor } from '../../../src/engines/lag/index.ts';
+import type { GroupLagDetail, LagMonitor } from '../../../src/engines/lag/index.ts';
+import { createSink } from '../../../src/engines/sink/index.ts';
+import type { SinkEngine } from '../../../src/engines/sink/index.ts';
+import type { Topics } from '../../../src/config/config.ts';
+import { GroupConsumer } from '../../../src/kafka/consumer.ts';
+import { KafkaPublisher } from '../../../src/kafka/producer.ts';
+import type { OutgoingMessage } from '../../../src/kafka/producer.ts';
+import { sleep } from '../../../src/util/backoff.ts';
+import { freshDatabase, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
+import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
+
+const run = promisify(execFile);
+
+/** One row of `kafka-consumer-groups --describe`; null where the tool prints "-". */
+interface DescribedRow {
+  group: string;
+  topic: string;
+  partition: number;
+  committed: string | null;
+  logEnd: string | null;
+  lag: number | null;
+}
+
+/** Runs Kafka 3.9's ConsumerGroupCommand for the groups (it describes groups without members too). */
+async function kafkaDescribe(bootstrap: string, groups: string[]): Promise<DescribedRow[]> {
+  const { stdout } = await run(
+    'java',
+    [
+      '-Xmx128m',
+      '-cp',
+      '.tollstream/jars/*',
+      'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
+      '--bootstrap-server',
+      bootstrap,
+      '--describe',
+      ...groups.flatMap((g) => ['--group', g]),
+    ],
+    { timeout: 60_000 },
+  );
+  const dash = (s: string): string | null => (s === '-' ? null : s);
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter((cols) => cols.length >= 6 && groups.includes(cols[0]!))
+    .map(([group, topic, partition, committed, logEnd, lag]) => ({
+      group: group!,
+      topic: topic!,
+      partition: Number(partition),
+      committed: dash(committed!),
+      logEnd: dash(logEnd!),
+      lag: lag === '-' ? null : Number(lag),
+    }));
+}
+
+function passageJson(i: number): string {
+  return JSON.stringify({
+    v: 1,
+    eventId: `${uniqueName('lagk')}-${i}`,
+    plazaId: 4001,
+    vehicleId: String(100000 + i),
+    vehicleType: 'car',
+    passedAt: new Date(Date.UTC(2021, 7, 19, 21, 54, 38) + i * 1000).toISOString(),
+  });
+}
+
+describe('lag pane agrees with kafka-consumer-groups --describe', () => {
+  let k: TestKafka;
+  let db: TestDatabase;
+  let monitor: LagMonitor | undefined;
+  let sink: SinkEngine | undefined;
+  const live: GroupConsumer[] = [];
+
+  beforeAll(async () => {
+    k = await testKafka();
+    db = await freshDatabase();
+  });
+  afterAll(async () => {
+    await monitor?.stop();
+    await sink?.stop();
+    for (const c of live) await c.stop().catch(() => {});
+    await db.drop();
+    await k.cleanup();
+  });
+
+  async function publish(topic: string, messages: OutgoingMessage[]): Promise<void> {
+    const publisher = new KafkaPublisher(k.kafka);
+    await publisher.connect();
+    try {
+      await publisher.send([{ topic, messages }]);
+    } finally {
+      await publisher.disconnect();
+    }
+  }
+
+  const onPartition = (partition: number, n: number): OutgoingMessage[] =>
+    Array.from({ length: n }, (_, i) => ({ key: null, value: `m${i}`, partition }));
+
+  /** A plain consumer that commits offsets below `upTo[partition]` and nothing else. */
+  function committingReader(groupId: string, topic: string, upTo: Record<number, number>): GroupConsumer {
+    return new GroupConsumer(k.kafka, {
+      groupId,
+      topics: [topic],
+      eachBatch: async (batch, control) => {
+        for (const m of batch.messages) {
+          if (Number(m.offset) >= (upTo[batch.partition] ?? 0)) break;
+          control.resolveOffset(m.offset);
+        }
+        await control.commitOffsetsIfNecessary();
+      },
+    });
+  }
+
+  async function committed(groupId: string, topic: string): Promise<(string | null)[]> {
+    const [offsets] = await k.admin.groupOffsets(groupId, [topic]);
+    return offsets?.partitions.map((p) => p.offset) ?? [];
+  }
+
+  it('shows what Kafka shows for every group, ours included; empty partitions are never STALL', async () => {
+    const [traffic, empty, recreated] = (await k.topics([
+      { topic: 'lagk.traffic', partitions: 3 },
+      { topic: 'lagk.empty', partitions: 2 },
+      { topic: 'lagk.recreated', partitions: 1 },
+    ])) as [string, string, string];
+    const sinkTopics: Topics = await k.pipelineTopics('lagk', 2);
+    await publish(traffic, [...onPartition(0, 50), ...onPartition(1, 20)]);
+    await publish(recreated, onPartition(0, 30));
+
+    // A third-party group commits 30 of 50 on partition 0, all 20 of partition 1, nothing on the empty 2, and leaves.
+    const reader = uniqueName('lagk-reader');
+    const readerConsumer = committingReader(reader, traffic, { 0: 30, 1: 20 });
+    await readerConsumer.start();
+    await waitFor(async () => JSON.stringify(await committed(reader, traffic)) === '["30","20",null]', {
+      what: 'the reader to commit 30 / 20 / none',
+    });
+    await readerConsumer.stop();
+
+    // A live group that resumes from positions kept outside Kafka, past the end of two empty partitions: kafkajs
+    // commits the seek, the fetch is out of range, and kafkajs commits its "earliest" sentinel -2 in its place.
+    const resetter = uniqueName('lagk-resetter');
+    let soughtAt = 0;
+    const resetterConsumer: GroupConsumer = new GroupConsumer(k.kafka, {
+      groupId: resetter,
+      topics: [empty],
+      onAssigned: (assignment) => {
+        for (const p of assignment[empty] ?? []) resetterConsumer.seek(empty, p, '100');
+        soughtAt = Date.now();
+      },
+      eachBatch: async () => {},
+    });
+    live.push(resetterConsumer);
+    await resetterConsumer.start();
+    await waitFor(
+      async () => {
+        const offsets = await committed(resetter, empty);
+        return (
+          soughtAt > 0 &&
+          offsets.every((o) => o === '-2' || (o === null && Date.now() - soughtAt > 3000)) &&
+          offsets.length === 2
+        );
+      },
+      { what: 'the resetter to land on empty partitions' },
+    );
+
+    // A group read all 30 messages of a topic that was then deleted and created again with 5 new ones; one of its
+    // members remembers offset 30 and seeks there while paused, so Kafka holds 30, past the new end.
+    const survivor = uniqueName('lagk-survivor');
+    const survivorConsumer = committingReader(survivor, recreated, { 0: 30 });
+    await survivorConsumer.start();
+    await waitFor(async () => JSON.stringify(await committed(survivor, recreated)) === '["30"]', {
+      what: 'the survivor to commit 30',
+    });
+    await survivorConsumer.stop();
+    await k.admin.deleteTopics([recreated]);
+    await waitFor(async () => !(await k.admin.listTopics()).includes(recreated), {
+      what: `${recreated} to be deleted`,
+    });
+    // Kafka finishes a deletion after it has answered: a create in between is lost. So create until a send lands.
+    await waitFor(
+      async () => {
+        await k.admin.ensureTopics([{ topic: recreated, partitions: 1, replicationFactor: 1 }]);
+        await publish(recreated, onPartition(0, 5));
+        return true;
+      },
+      { what: `${recreated} created again with 5 messages`, timeoutMs: 120_000, intervalMs: 500 },
+    );
+    const rememberer: GroupConsumer = new GroupConsumer(k.kafka, {
+      groupId: survivor,
+      topics: [recreated],
+      onAssigned: () => {
+        rememberer.pause(recreated);
+        rememberer.seek(recreated, 0, '30');
+      },
+      eachBatch: async () => {},
+    });
+    await rememberer.start();
+    await waitFor(async () => JSON.stringify(await committed(survivor, recreated)) === '["30"]', {
+      what: 'the survivor to hold 30 on the new topic',
+    });
+    await rememberer.stop();
+
+    // Our sink, whose MySQL offsets (5,000) outlived their topics; 20 new passages on partition 0 only.
+    const ours = uniqueName('lagk-sink');
+    for (const [topic, partition] of [
+      [sinkTopics.passages, 0],
+      [sinkTopics.passages, 1],
+      [sinkTopics.legacy, 0],
+    ] as const) {
+      await db.storage.execute(
+        'INSERT INTO sink_offsets (group_id, topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, 5000, UTC_TIMESTAMP(3))',
+        [ours, topic, partition],
+      );
+    }
+    await publish(
+      sinkTopics.passages,
+      Array.from({ length: 20 }, (_, i) => ({ key: '4001', value: passageJson(i), partition: 0 })),
+    );
+    sink = createSink(testConfig({ mysqlUrl: db.url }), { groupId: ours, topics: sinkTopics });
+    await sink.start();
+
+    const topics = [traffic, empty, recreated, ...Object.values(sinkTopics)];
+    monitor = createLagMonitor(k.config, { topics, intervalMs: 300, windowSize: 4, ourGroupId: ours });
+    await monitor.start();
+    const group = (id: string): GroupLagDetail | undefined =>
+      monitor!.store.getSnapshot().groups.find((g) => g.groupId === id);
+    await waitFor(
+      () =>
+        group(ours)?.partitions.find((p) => p.topic === sinkTopics.passages && p.partition === 0)
+          ?.committed === '20',
+      { what: 'our sink to commit its 20 passages to Kafka' },
+    );
+    // Enough looks to fill the Burrow windows (4 samples), so STALL and STOP could show if the rules allowed them.
+    for (let i = 0; i < 6; i++) {
+      await monitor.refresh();
+      await sleep(300);
+    }
+
+    const groups = [reader, resetter, survivor, ours];
+    const described = await kafkaDescribe(k.config.kafka.brokers[0]!, groups);
+    await monitor.refresh();
+    const snapshot = monitor.store.getSnapshot();
+
+    // Every row Kafka's tool prints is in the pane with the same committed offset, log end and lag; where the tool
+    // prints a negative lag (committed past the end) the pane says 0.
+    for (const row of described) {
+      const p = group(row.group)?.partitions.find(
+        (x) => x.topic === row.topic && x.partition === row.partition,
+      );
+      // Soft: one run reports every row that differs.
+      expect
+        .soft({
+          at: `${row.group} ${row.topic}[${row.partition}]`,
+          committed: p?.committed,
+          high: p?.highWatermark,
+          lag: p?.lag,
+        })
+        .toEqual({
+          at: `${row.group} ${row.topic}[${row.partition}]`,
+          committed: row.committed,
+          high: row.logEnd,
+          lag: row.lag === null ? null : Math.max(0, row.lag),
+        });
+    }
+    // And every commit the pane shows is one the tool prints.
+    for (const g of snapshot.groups.filter((x) => groups.includes(x.groupId))) {
+      for (const p of g.partitions.filter((x) => x.committed !== null)) {
+        expect(
+          described.some((r) => r.group === g.groupId && r.topic === p.topic && r.partition === p.partition),
+        ).toBe(true);
+      }
+    }
+
+    // The cases are really there: the tool saw each of them.
+    const row = (g: string, t: string, p: number): DescribedRow | undefined =>
+      described.find((r) => r.group === g && r.topic === t && r.partition === p);
+    expect(row(reader, traffic, 0)).toMatchObject({ committed: '30', logEnd: '50', lag: 20 });
+    expect(row(survivor, recreated, 0)).toMatchObject({ committed: '30', logEnd: '5', lag: -25 });
+    expect(row(ours, sinkTopics.passages, 0)).toMatchObject({ committed: '20', logEnd: '20', lag: 0 });
+    expect.soft(group(resetter)?.partitions.map((p) => [p.highWatermark, p.committed, p.lag])).toEqual([
+      ['0', null, null],
+      ['0', null, null],
+    ]);
+
+    // A partition nobody wrote to is never a problem and has no time lag; nothing raises an alert.
+    const mine = snapshot.groups.filter((g) => groups.includes(g.groupId));
+    for (const p of mine.flatMap((g) => g.partitions).filter((x) => x.highWatermark === '0')) {
+      expect.soft({ at: `${p.topic}[${p.partition}]`, status: p.status, timeLagMs: p.timeLagMs }).toEqual({
+        at: `${p.topic}[${p.partition}]`,
+        status: p.committed === null ? 'UNKNOWN' : 'OK',
+        timeLagMs: null,
+      });
+    }
+    expect(group(survivor)?.partitions[0]).toMatchObject({ committed: '30', lag: 0, status: 'OK' });
+    expect(lagAlerts({ ...snapshot, groups: mine })).toEqual([]);
+  });
+});
