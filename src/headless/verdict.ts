@@ -112,7 +112,11 @@ function reconciledInMysql(i: VerdictInputs): Verdict {
     };
   }
   if (r.duplicates > 0) {
-    return { reconciled: false, reason: `${r.duplicates} duplicate passage rows in MySQL`, exitCode: 1 };
+    return {
+      reconciled: false,
+      reason: `${r.duplicates} duplicate payment rows in MySQL (passages paid more than once)`,
+      exitCode: 1,
+    };
   }
   return { reconciled: true, reason: null, exitCode: 0 };
 }

@@ -2,16 +2,23 @@
  * Reconciliation of a run: every passage Kafka acknowledged in this run must be in MySQL exactly once.
  *
  * Method: the producers' acknowledged event ids are spooled to disk (spool.ts); at the end they are read back in
- * chunks of a few thousand and looked up with `SELECT event_id, COUNT(*) ... WHERE event_id IN (...) GROUP BY
- * event_id`. An id with no row is missing; an id with more than one row is a duplicate (the primary key makes
- * that impossible in tollstream's schema; the check proves it instead of assuming it). Memory stays bounded by
- * the chunk size whatever the run length; the cost is one indexed look-up per id (about 1 s per 100,000 ids
- * here). Ids are checked by presence, not by Kafka offset, so a replay of data MySQL already holds reconciles.
+ * chunks of a few thousand and looked up in `passages` with the number of `payments` rows of each. An id with no
+ * passage row is missing. A passage row cannot double (event_id is its primary key), so counting those would be a
+ * check that cannot fail; a payment can: payments.event_id is no key, and a passage is paid once, so every payment
+ * row beyond the first of a passage is a duplicate. Memory stays bounded by the chunk size whatever the run length;
+ * the cost is two indexed look-ups per id. Ids are checked by presence, not by Kafka offset, so a replay of data
+ * MySQL already holds reconciles.
  */
 import type { Storage } from '../storage/db.ts';
 
-/** Rows per event id for the ids asked that have at least one row. */
-export type PassageLookup = (eventIds: string[]) => Promise<Map<string, number>>;
+/** What MySQL holds of one passage. */
+export interface PassageRows {
+  /** Rows in payments for the passage (0 for a passage not paid, or whose payment is not persisted). */
+  payments: number;
+}
+
+/** The ids asked for that have a passage row, with what else MySQL holds of them. */
+export type PassageLookup = (eventIds: string[]) => Promise<Map<string, PassageRows>>;
 
 export interface ReconcileResult {
   /** Distinct ids checked (per chunk; an id acknowledged twice in different chunks counts twice). */
@@ -20,6 +27,7 @@ export interface ReconcileResult {
   missing: number;
   /** Up to 5 missing ids, for the one-line reason. */
   missingSample: string[];
+  /** Payment rows beyond one per passage: a passage charged twice. */
   duplicates: number;
 }
 
@@ -37,13 +45,13 @@ export async function reconcile(
     const rows = await lookup(distinct);
     result.checked += distinct.length;
     for (const id of distinct) {
-      const n = rows.get(id) ?? 0;
-      if (n === 0) {
+      const held = rows.get(id);
+      if (!held) {
         result.missing++;
         if (result.missingSample.length < 5) result.missingSample.push(id);
       } else {
         result.found++;
-        if (n > 1) result.duplicates += n - 1;
+        if (held.payments > 1) result.duplicates += held.payments - 1;
       }
     }
   }
@@ -52,13 +60,21 @@ export async function reconcile(
 
 export function sqlPassageLookup(storage: Storage): PassageLookup {
   return async (eventIds) => {
-    const out = new Map<string, number>();
+    const out = new Map<string, PassageRows>();
     if (!eventIds.length) return out;
-    const rows = await storage.query<{ event_id: string; n: number | string }>(
-      'SELECT event_id, COUNT(*) AS n FROM passages WHERE event_id IN (?) GROUP BY event_id',
+    const passages = await storage.query<{ event_id: string }>(
+      'SELECT event_id FROM passages WHERE event_id IN (?)',
       [eventIds],
     );
-    for (const r of rows) out.set(r.event_id, Number(r.n));
+    for (const r of passages) out.set(r.event_id, { payments: 0 });
+    const payments = await storage.query<{ event_id: string; n: number | string }>(
+      'SELECT event_id, COUNT(*) AS n FROM payments WHERE event_id IN (?) GROUP BY event_id',
+      [eventIds],
+    );
+    for (const r of payments) {
+      const held = out.get(r.event_id);
+      if (held) held.payments = Number(r.n);
+    }
     return out;
   };
 }

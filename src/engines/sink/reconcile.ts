@@ -1,6 +1,7 @@
 /**
  * Reconciliation look-ups for headless mode and tests: which of the passages a run produced are in MySQL.
- * The primary key on event_id makes a duplicate row impossible, so "exactly once" reduces to "none missing".
+ * A passage row cannot double (event_id is the primary key), so this counts presence only; a headless run's
+ * reconciliation (src/runtime/reconcile.ts) also checks what can double, the payments of each passage.
  */
 import type { Storage } from '../../storage/db.ts';
 

@@ -10,11 +10,12 @@ async function* chunksOf(ids: string[], size: number): AsyncGenerator<string[]> 
 }
 
 describe('reconcile', () => {
-  it('counts found, missing (with a sample) and duplicate rows, looking up distinct ids per chunk', async () => {
+  it('counts found, missing (with a sample) and payments beyond one per passage, per chunk of distinct ids', async () => {
+    // Payment rows per passage row: 'd' was never paid (fine), 'b' was paid twice (a duplicate).
     const inDb = new Map([
-      ['a', 1],
-      ['b', 2],
-      ['d', 1],
+      ['a', { payments: 1 }],
+      ['b', { payments: 2 }],
+      ['d', { payments: 0 }],
     ]);
     const asked: string[][] = [];
     const result = await reconcile(chunksOf(['a', 'b', 'b', 'c', 'd', 'e'], 3), async (ids) => {
