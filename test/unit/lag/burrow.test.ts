@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   commitsStopped,
   evaluatePartition,
+  holdsMessages,
   lagEverZero,
   lagNotDecreasing,
   offsetsRewound,
@@ -96,5 +97,27 @@ describe('evaluatePartition applies them in Burrow order', () => {
   it('a single entry is not yet STALL (our first look is not a commit), but can be STOP later', () => {
     expect(evaluatePartition(window([10, 5]), [15], 5, 0).status).toBe('OK');
     expect(evaluatePartition(window([10, 5]), [15], 5, 2000).status).toBe('STOP');
+  });
+});
+
+describe('a partition that holds no messages', () => {
+  it('holds none when nothing was ever written or retention removed everything', () => {
+    expect(holdsMessages(0, 0)).toBe(false);
+    expect(holdsMessages(50, 50)).toBe(false);
+    expect(holdsMessages(0, 1)).toBe(true);
+    expect(holdsMessages(49, 50)).toBe(true);
+  });
+
+  it('is OK where the same window on a partition with messages is STALL or STOP', () => {
+    // A live member standing at an offset below an emptied log: 10 behind by the numbers, nothing to read.
+    const standing = window([40, 10], [40, 10], [40, 10]);
+    expect(evaluatePartition(standing, [], 10, 30_000).status).toBe('STALL');
+    expect(evaluatePartition(standing, [], 10, 30_000, false)).toEqual({
+      status: 'OK',
+      reason: 'the partition holds no messages: nothing to consume',
+    });
+    // A member gone long ago.
+    expect(evaluatePartition(standing, [], 10, 600_000).status).toBe('STOP');
+    expect(evaluatePartition(standing, [], 10, 600_000, false).status).toBe('OK');
   });
 });

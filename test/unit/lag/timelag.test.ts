@@ -95,4 +95,18 @@ describe('time lag', () => {
   it('is null when caught up', () => {
     expect(timeLag(t, 1000, 1000, 30_000)).toEqual({ ms: null, lowerBound: false });
   });
+
+  it('starts at the log start when retention removed the messages before it', () => {
+    // Offset 499 is gone; the first message left is 749, appended at 7.5 s.
+    expect(timeLag(t, 499, 1000, 30_000, 749)).toEqual({ ms: 22_500, lowerBound: false });
+  });
+
+  it('is null for a partition that holds no messages, whatever the committed offset', () => {
+    const empty = new WatermarkTimeline();
+    empty.record(0, 0);
+    empty.seedHistory([{ at: -2_592_000_000, high: 0 }]);
+    // kafkajs' "earliest" sentinel once looked like a message appended 30 days ago.
+    expect(timeLag(empty, -2, 0, 1000)).toEqual({ ms: null, lowerBound: false });
+    expect(timeLag(t, 40, 1000, 30_000, 1000)).toEqual({ ms: null, lowerBound: false });
+  });
 });

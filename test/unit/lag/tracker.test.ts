@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LagTracker, sortGroups } from '../../../src/engines/lag/tracker.ts';
-import type { GroupObservation, Observation } from '../../../src/engines/lag/tracker.ts';
+import type { GroupObservation, Observation, PartitionLagDetail } from '../../../src/engines/lag/tracker.ts';
 import type { GroupLag } from '../../../src/engines/types.ts';
 
 const T = 'toll.passages';
@@ -111,6 +111,60 @@ describe('lag tracker', () => {
     expect(tracker.ingest(observe(20_000, [200], []))).toEqual([]);
     const [again] = tracker.ingest(observe(21_000, [200], [{ id: 'a', committed: [190] }]));
     expect(again!.history).toEqual([10]);
+  });
+
+  it('a live member on a partition that holds no messages is OK, without time lag, however long it stands', () => {
+    const tracker = new LagTracker({ ourGroupId: 'ours', windowSize: 3 });
+    // Partition 0: never written. Partition 1: retention emptied it (log 50..50), the member stands at 40.
+    const look = (at: number): GroupLag[] =>
+      tracker.ingest({
+        at,
+        highWatermarks: new Map([
+          [
+            T,
+            [
+              { partition: 0, low: '0', high: '0' },
+              { partition: 1, low: '50', high: '50' },
+            ],
+          ],
+        ]),
+        groups: [
+          {
+            groupId: 'ours',
+            state: 'Stable',
+            members: 1,
+            owners: new Map([
+              [`${T}:0`, 'client-1'],
+              [`${T}:1`, 'client-1'],
+            ]),
+            committed: [
+              { topic: T, partition: 0, offset: '0' },
+              { topic: T, partition: 1, offset: '40' },
+            ],
+          },
+        ],
+        history: new Map([[T, [{ partition: 1, at: at - 2_592_000_000, high: 0 }]]]),
+      });
+    let g: GroupLag | undefined;
+    for (let i = 0; i < 6; i++) [g] = look(i * 2000);
+    expect(g!.partitions.map((p) => [p.committed, p.lag, p.status, p.timeLagMs])).toEqual([
+      ['0', 0, 'OK', null],
+      // Kafka's tool also says 50 - 40 = 10 here.
+      ['40', 10, 'OK', null],
+    ]);
+    expect(g!.status).toBe('OK');
+  });
+
+  it('a commit past the end of a recreated topic has lag 0 and says what Kafka shows', () => {
+    const tracker = new LagTracker({ ourGroupId: 'ours', windowSize: 3 });
+    let g: GroupLag | undefined;
+    for (let i = 0; i < 4; i++)
+      [g] = tracker.ingest(observe(i * 2000, [5], [{ id: 'gone', committed: [30] }]));
+    const p = g!.partitions[0]! as PartitionLagDetail;
+    expect([p.committed, p.highWatermark, p.lag, p.status, p.timeLagMs]).toEqual(['30', '5', 0, 'OK', null]);
+    expect(p.reason).toBe(
+      "the committed offset 30 is past the end of the partition (5): the topic was recreated or truncated; Kafka's tool shows lag -25",
+    );
   });
 
   it('sorts ours first, then by severity, then by lag, then by name', () => {
