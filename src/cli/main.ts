@@ -5,6 +5,7 @@
  *   tollstream stack ...       Docker-free ZooKeeper + Kafka + MySQL schema
  *   tollstream query ...       read-only SQL
  *   tollstream bench           benchmark
+ *   tollstream soak            fault soak on a private stack
  * Exit codes: 0 success, 1 a run that failed its own checks, 2 bad usage or configuration.
  */
 import meow from 'meow';
@@ -21,6 +22,7 @@ const HELP = `
     $ tollstream stack up|down|status       Docker-free ZooKeeper + Kafka (+ MySQL schema)
     $ tollstream query "SQL" | --saved NAME read-only SQL against the passages database
     $ tollstream bench                      end-to-end benchmark against the running stack
+    $ tollstream soak                       fault soak on a private 3-broker stack and MariaDB
 
   Run options
     --headless              no UI; status lines on stdout, summary at the end
@@ -36,6 +38,17 @@ const HELP = `
   Stack options
     stack up --brokers 1|3  one broker on 9092 or three on 9092-9094
     stack down --purge      also delete the stack's data
+
+  Soak options (its endpoints come from these flags only, never from TOLLSTREAM_* or a config file)
+    --duration D            how long faults are injected (default 10m); --rate N passages/s (default 500)
+    --seed N                replays a run's fault schedule (default random, printed)
+    --fault-every D         mean spacing of faults (default 30s)
+    --faults LIST           kinds to draw from (default all): broker-kill, broker-stall, mariadb-kill,
+                            sink-kill, sink-pause, producer-kill
+    --zookeeper, --brokers  private ports (default 127.0.0.1:24281, 127.0.0.1:31292 and the next two)
+    --mysql-port N          the private MariaDB's port (default 24306)
+    --state-dir DIR         an empty folder for its stack, data, logs and ack logs (default a temp folder)
+    --keep                  leave the stack and MariaDB running and the folder in place at the end
 
   Query options
     --saved NAME            run a saved query (--saved list shows them); --param key=value (repeatable)
@@ -55,7 +68,7 @@ const HELP = `
     --log-level L           debug | info | warn | error
 `;
 
-const COMMANDS = ['stack', 'query', 'bench'] as const;
+const COMMANDS = ['stack', 'query', 'bench', 'soak'] as const;
 type Command = (typeof COMMANDS)[number] | 'monitor';
 
 function flagSpec(): AnyFlags {
@@ -67,6 +80,11 @@ function flagSpec(): AnyFlags {
     param: { type: 'string', isMultiple: true },
     format: { type: 'string' },
     stackBrokers: { type: 'number' },
+    seed: { type: 'string' },
+    faultEvery: { type: 'string' },
+    faults: { type: 'string' },
+    mysqlPort: { type: 'string' },
+    keep: { type: 'boolean' },
   };
   for (const def of CONFIG_KEYS) {
     if (!def.flag) continue;
@@ -120,6 +138,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('../query/command.ts')).runQueryCommand(ctx);
     case 'bench':
       return (await import('../bench/command.ts')).runBenchCommand(ctx);
+    case 'soak':
+      return (await import('../soak/command.ts')).runSoakCommand(ctx);
     case 'monitor':
       if (cli.input.length) {
         process.stderr.write(`tollstream: unknown command "${cli.input[0]}" (try tollstream --help)\n`);

@@ -1,15 +1,13 @@
 /**
- * A private MariaDB server for outage tests: its own data directory and port, initialised with
- * mariadb-install-db, root with an empty password. The test may stop it (SIGTERM) and start it again on the same
- * data directory and port; the shared MariaDB on 3306 is never touched.
+ * A private MariaDB server for outage tests (src/stack/private-mariadb.ts) in a temp directory on a free port.
+ * The test may stop it (SIGTERM) and start it again on the same data directory and port; the shared MariaDB on
+ * 3306 is never touched.
  */
-import { execFile, spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { portOpen } from '../../src/stack/processes.ts';
-import { freePort, waitFor } from './services.ts';
+import { PrivateMariaDb as Server } from '../../src/stack/private-mariadb.ts';
+import { freePort } from './services.ts';
 
 export interface PrivateMariaDb {
   port: number;
@@ -24,74 +22,19 @@ export interface PrivateMariaDb {
   destroy(): Promise<void>;
 }
 
-function run(file: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) =>
-    execFile(file, args, { timeout: 120_000 }, (error, _stdout, stderr) =>
-      error ? reject(new Error(`${file} failed: ${error.message}\n${stderr}`)) : resolve(),
-    ),
-  );
-}
-
 export async function startPrivateMariaDb(): Promise<PrivateMariaDb> {
   const dir = mkdtempSync(path.join(tmpdir(), 'tollstream-sink-mariadb-'));
-  const data = path.join(dir, 'data');
-  await run('mariadb-install-db', [
-    '--no-defaults',
-    `--datadir=${data}`,
-    '--user=root',
-    '--auth-root-authentication-method=normal',
-    '--skip-test-db',
-  ]);
-  const port = await freePort();
-  const args = [
-    '--no-defaults',
-    `--datadir=${data}`,
-    '--user=root',
-    `--port=${port}`,
-    '--bind-address=127.0.0.1',
-    `--socket=${path.join(dir, 'mysqld.sock')}`,
-    `--pid-file=${path.join(dir, 'mysqld.pid')}`,
-    `--log-error=${path.join(dir, 'error.log')}`,
-    '--skip-name-resolve',
-    '--innodb-buffer-pool-size=64M',
-  ];
-  let child: ChildProcess | undefined;
-  let exited: Promise<void> = Promise.resolve();
-
-  async function start(): Promise<void> {
-    if (child) return;
-    const proc = spawn('/usr/sbin/mariadbd', args, { stdio: 'ignore' });
-    child = proc;
-    exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-    void exited.then(() => {
-      if (child === proc) child = undefined;
-    });
-    await waitFor(() => portOpen('127.0.0.1', port, 500), {
-      timeoutMs: 60_000,
-      what: `private MariaDB on port ${port}`,
-    });
-  }
-
-  async function stop(): Promise<void> {
-    const proc = child;
-    if (!proc) return;
-    proc.kill('SIGTERM');
-    await exited;
-    child = undefined;
-  }
-
-  await start();
+  const server = new Server({ dir, port: await freePort() });
+  await server.install();
+  await server.start();
   return {
-    port,
-    url: (database) => `mysql://root@127.0.0.1:${port}/${database}`,
+    port: server.port,
+    url: (database) => server.url(database),
     get running() {
-      return child !== undefined;
+      return server.running;
     },
-    stop,
-    start,
-    async destroy() {
-      await stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => server.stop(),
+    start: () => server.start(),
+    destroy: () => server.destroy(),
   };
 }
