@@ -94,6 +94,47 @@ describe('LagPane', () => {
     r.unmount();
   });
 
+  test('a commit past the end of a recreated topic keeps its offset, lag 0, and says "past end"', async () => {
+    const store = fakeStore(
+      lag([
+        groupLag({
+          partitions: [
+            partitionLag({
+              partition: 0,
+              highWatermark: '5',
+              committed: '30',
+              lag: 0,
+              timeLagMs: null,
+              etaMs: 0,
+            }),
+            partitionLag({
+              partition: 1,
+              highWatermark: '5',
+              committed: '5',
+              lag: 0,
+              timeLagMs: null,
+              etaMs: 0,
+            }),
+          ],
+        }),
+      ]),
+    );
+    const r = renderAt(
+      <LagPane
+        snapshot={store.getSnapshot()}
+        state={initialLagState}
+        focused={false}
+        width={100}
+        height={8}
+      />,
+      100,
+    );
+    await tick();
+    expect(r.lastFrame()).toMatch(/toll\.passages\[0\]\s+5\s+30\s+0\s+past end\s+→\s+OK/);
+    expect(r.lastFrame()).toMatch(/toll\.passages\[1\]\s+5\s+5\s+0\s+—\s+→\s+OK/);
+    r.unmount();
+  });
+
   test('a per-group sparkline of the lag history', async () => {
     const store = fakeStore(lag([groupLag({ history: [0, 0, 10, 100, 50] })]));
     const r = renderAt(
