@@ -12,6 +12,8 @@ export interface TopicRecord {
   key: string;
   partition: number;
   value: string;
+  /** Record headers as text (the first value of a repeated one). */
+  headers: Record<string, string>;
 }
 
 const KCAT = '/usr/bin/kcat';
@@ -29,15 +31,32 @@ export async function readTopic(
       () => {
         const out = execFileSync(
           KCAT,
-          ['-C', '-b', brokers.join(','), '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%p\t%s\n'],
+          [
+            '-C',
+            '-b',
+            brokers.join(','),
+            '-t',
+            topic,
+            '-o',
+            'beginning',
+            '-e',
+            '-q',
+            '-f',
+            '%k\t%p\t%h\t%s\n',
+          ],
           { encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 },
         );
         const records = out
           .split('\n')
           .filter(Boolean)
           .map((line) => {
-            const [key, partition, value] = line.split('\t');
-            return { key: key!, partition: Number(partition), value: value! };
+            const [key, partition, headers, ...value] = line.split('\t');
+            return {
+              key: key!,
+              partition: Number(partition),
+              headers: kcatHeaders(headers!),
+              value: value.join('\t'),
+            };
           });
         return enough(records) ? records : null;
       },
@@ -50,7 +69,16 @@ export async function readTopic(
     topics: [topic],
     eachBatch: async (batch, ctx) => {
       for (const m of batch.messages) {
-        records.push({ key: m.key?.toString() ?? '', partition: batch.partition, value: String(m.value) });
+        const headers: Record<string, string> = {};
+        for (const [name, v] of Object.entries(m.headers)) {
+          if (v !== undefined) headers[name] = String(Array.isArray(v) ? v[0] : v);
+        }
+        records.push({
+          key: m.key?.toString() ?? '',
+          partition: batch.partition,
+          value: String(m.value),
+          headers,
+        });
         // The adapter leaves offsets to the caller (the sink's contract); unresolved, the next fetch repeats them.
         ctx.resolveOffset(m.offset);
       }
@@ -63,6 +91,16 @@ export async function readTopic(
     await consumer.stop();
   }
   return records;
+}
+
+/** kcat's %h: `name=value` pairs separated by commas ("" when there are none). */
+function kcatHeaders(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of text ? text.split(',') : []) {
+    const at = pair.indexOf('=');
+    if (at > 0 && !(pair.slice(0, at) in out)) out[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return out;
 }
 
 /** The `eventId` of every JSON record read. */

@@ -5,6 +5,7 @@ import type { OutgoingMessage } from '../../../src/kafka/producer.ts';
 import { KafkaPublisher } from '../../../src/kafka/producer.ts';
 import type { Storage } from '../../../src/storage/db.ts';
 import type { TestKafka } from '../../helpers/services.ts';
+import { eventIds, readTopic } from '../../helpers/read-topic.ts';
 import { setLogSink, stderrSink } from '../../../src/util/log.ts';
 
 // SINK_TEST_LOG=debug|info shows the sink's own account of a test run on stderr.
@@ -87,13 +88,67 @@ export async function count(storage: Storage, sql: string, params: unknown[] = [
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Event ids present in passages that start with `prefix`, with how often each occurs. */
-export async function passageIds(storage: Storage, prefix: string): Promise<Map<string, number>> {
-  const rows = await storage.query<{ event_id: string; n: string | number }>(
-    'SELECT event_id, COUNT(*) AS n FROM passages WHERE event_id LIKE ? GROUP BY event_id',
+/** Event ids present in passages that start with `prefix` (event_id is the primary key: each at most once). */
+export async function passageIds(storage: Storage, prefix: string): Promise<Set<string>> {
+  const rows = await storage.query<{ event_id: string }>(
+    'SELECT event_id FROM passages WHERE event_id LIKE ?',
     [`${prefix}%`],
   );
-  return new Map(rows.map((r) => [r.event_id, Number(r.n)]));
+  return new Set(rows.map((r) => r.event_id));
+}
+
+export interface KafkaVsRows {
+  /** Distinct passage event ids of the run read from the topic by an independent reader. */
+  inKafka: number;
+  /** Passage rows of the run. */
+  rows: number;
+  /** In Kafka, no row (lost), and rows with no message in Kafka (invented or from another run): at most 10 each. */
+  missing: string[];
+  notInKafka: string[];
+  /** Passages of the run whose payment rows are not exactly one, as "eventId×n" (only when payments are checked). */
+  paymentsNotOne: string[];
+}
+
+/**
+ * The exactly-once check that can fail: the run's passages read back from Kafka with test/helpers/read-topic.ts
+ * (not the sink's counters) against the rows. Each event id in Kafka must have a row, and every row a message; with
+ * `payments`, every passage exactly one payment row (payments.event_id is not a key: a doubled payment shows).
+ */
+export async function kafkaVsRows(
+  k: TestKafka,
+  storage: Storage,
+  {
+    topic,
+    prefix,
+    expected,
+    payments = false,
+  }: { topic: string; prefix: string; expected: number; payments?: boolean },
+): Promise<KafkaVsRows> {
+  const ofRun = (ids: string[]): string[] => ids.filter((id) => id.startsWith(prefix));
+  const records = await readTopic(
+    k.kafka,
+    k.config.kafka.brokers,
+    topic,
+    (r) => new Set(ofRun(eventIds(r))).size >= expected,
+    `${expected} passages of ${prefix} on ${topic}`,
+  );
+  const kafka = new Set(ofRun(eventIds(records)));
+  const rows = await passageIds(storage, prefix);
+  const paymentsNotOne: string[] = [];
+  if (payments) {
+    const counts = await storage.query<{ event_id: string; n: string | number }>(
+      'SELECT p.event_id, COUNT(y.payment_id) AS n FROM passages p LEFT JOIN payments y ON y.event_id = p.event_id WHERE p.event_id LIKE ? GROUP BY p.event_id HAVING COUNT(y.payment_id) <> 1',
+      [`${prefix}%`],
+    );
+    paymentsNotOne.push(...counts.map((c) => `${c.event_id}×${Number(c.n)}`));
+  }
+  return {
+    inKafka: kafka.size,
+    rows: rows.size,
+    missing: [...kafka].filter((id) => !rows.has(id)).slice(0, 10),
+    notInKafka: [...rows].filter((id) => !kafka.has(id)).slice(0, 10),
+    paymentsNotOne: paymentsNotOne.slice(0, 10),
+  };
 }
 
 /** Total of sink_offsets.next_offset for a group and topic (= messages handled when offsets start at 0). */
