@@ -122,6 +122,9 @@ export function formatTable(
 export function verdictLine(header: SoakHeader, totals: SoakTotals | null, failure: string | null): string {
   if (failure) return `FAIL: ${failure} (replay with --seed ${header.seed})`;
   if (!totals) return `FAIL: not reconciled (replay with --seed ${header.seed})`;
+  if (!totals.acknowledged) {
+    return `FAIL: Kafka acknowledged no passage, so the soak proved nothing (see the producer's log; replay with --seed ${header.seed})`;
+  }
   if (totals.lost || totals.doubled) {
     return `FAIL: ${n(totals.lost)} lost, ${n(totals.doubled)} doubled (replay with --seed ${header.seed})`;
   }
@@ -129,4 +132,4 @@ export function verdictLine(header: SoakHeader, totals: SoakTotals | null, failu
 }
 
 export const soakPassed = (totals: SoakTotals | null, failure: string | null): boolean =>
-  !failure && !!totals && totals.lost === 0 && totals.doubled === 0;
+  !failure && !!totals && totals.acknowledged > 0 && totals.lost === 0 && totals.doubled === 0;

@@ -91,6 +91,13 @@ describe('formatTable', () => {
     expect(text).toMatch(/^PASS: nothing lost, nothing doubled \(replay with --seed 7\)$/m);
   });
 
+  it('fails a run in which Kafka acknowledged nothing: it proved nothing', () => {
+    const totals = reconcileSoak(new Set(), kafka([]), mysql([]));
+    expect(soakPassed(totals, null)).toBe(false);
+    const text = formatTable({ seed: 7, durationMs: 120_000, everyMs: 30_000, rate: 300 }, [], totals, null);
+    expect(text).toMatch(/^FAIL: Kafka acknowledged no passage/m);
+  });
+
   it('fails a run it could not judge', () => {
     const text = formatTable(
       { seed: 7, durationMs: 120_000, everyMs: 30_000, rate: 300 },
