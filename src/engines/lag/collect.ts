@@ -116,8 +116,8 @@ export class LagCollector {
     const assigned = assignedTopics(g, topics);
     const offsets = await this.admin.groupOffsets(g.groupId, topics);
     const reads = new Set(assigned);
-    for (const t of offsets)
-      if (t.partitions.some((p) => committedOffset(p.offset) !== null)) reads.add(t.topic);
+    // Any offset Kafka keeps for the group counts, a sentinel too: Kafka's tool lists such a group (with "-").
+    for (const t of offsets) if (t.partitions.some((p) => p.offset !== null)) reads.add(t.topic);
     if (reads.size === 0) return null;
     const owners = new Map<string, string>();
     for (const m of g.members) {

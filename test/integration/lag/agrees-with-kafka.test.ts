@@ -1,8 +1,9 @@
 /**
  * The lag pane against Kafka's own `kafka-consumer-groups --describe` (ConsumerGroupCommand from the stack's jars),
  * group by group and partition by partition: a third-party group that committed part of a topic and left, a live
- * group whose client committed kafkajs' "earliest" sentinel (-2) on empty partitions, a group whose offset lies past
- * the end of a recreated topic, and our own sink resuming from MySQL offsets that outlived their topic.
+ * group and a departed one whose client committed kafkajs' "earliest" sentinel (-2) on empty partitions, a group
+ * whose offset lies past the end of a recreated topic, and our own sink resuming from MySQL offsets that outlived
+ * their topic.
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -126,6 +127,24 @@ describe('lag pane agrees with kafka-consumer-groups --describe', () => {
     return offsets?.partitions.map((p) => p.offset) ?? [];
   }
 
+  /** A member resuming past the end of every partition of an empty topic; returns once Kafka holds the -2s. */
+  async function resetOnEmpty(groupId: string, topic: string): Promise<GroupConsumer> {
+    const consumer: GroupConsumer = new GroupConsumer(k.kafka, {
+      groupId,
+      topics: [topic],
+      onAssigned: (assignment) => {
+        for (const p of assignment[topic] ?? []) consumer.seek(topic, p, '100');
+      },
+      eachBatch: async () => {},
+    });
+    await consumer.start();
+    // The adapter hands over what Kafka keeps, sentinels included; the lag engine is what must read them right.
+    await waitFor(async () => JSON.stringify(await committed(groupId, topic)) === '["-2","-2"]', {
+      what: `${groupId} to hold -2 on both partitions`,
+    });
+    return consumer;
+  }
+
   it('shows what Kafka shows for every group, ours included; empty partitions are never STALL', async () => {
     const [traffic, empty, recreated] = (await k.topics([
       { topic: 'lagk.traffic', partitions: 3 },
@@ -148,29 +167,10 @@ describe('lag pane agrees with kafka-consumer-groups --describe', () => {
     // A live group that resumes from positions kept outside Kafka, past the end of two empty partitions: kafkajs
     // commits the seek, the fetch is out of range, and kafkajs commits its "earliest" sentinel -2 in its place.
     const resetter = uniqueName('lagk-resetter');
-    let soughtAt = 0;
-    const resetterConsumer: GroupConsumer = new GroupConsumer(k.kafka, {
-      groupId: resetter,
-      topics: [empty],
-      onAssigned: (assignment) => {
-        for (const p of assignment[empty] ?? []) resetterConsumer.seek(empty, p, '100');
-        soughtAt = Date.now();
-      },
-      eachBatch: async () => {},
-    });
-    live.push(resetterConsumer);
-    await resetterConsumer.start();
-    await waitFor(
-      async () => {
-        const offsets = await committed(resetter, empty);
-        return (
-          soughtAt > 0 &&
-          offsets.every((o) => o === '-2' || (o === null && Date.now() - soughtAt > 3000)) &&
-          offsets.length === 2
-        );
-      },
-      { what: 'the resetter to land on empty partitions' },
-    );
+    live.push(await resetOnEmpty(resetter, empty));
+    // Another such group that then left: Kafka keeps its -2s and its tool lists it.
+    const departed = uniqueName('lagk-departed');
+    await (await resetOnEmpty(departed, empty)).stop();
 
     // A group read all 30 messages of a topic that was then deleted and created again with 5 new ones; one of its
     // members remembers offset 30 and seeks there while paused, so Kafka holds 30, past the new end.
@@ -245,7 +245,7 @@ describe('lag pane agrees with kafka-consumer-groups --describe', () => {
       await sleep(300);
     }
 
-    const groups = [reader, resetter, survivor, ours];
+    const groups = [reader, resetter, departed, survivor, ours];
     const described = await kafkaDescribe(k.config.kafka.brokers[0]!, groups);
     await monitor.refresh();
     const snapshot = monitor.store.getSnapshot();
@@ -286,6 +286,11 @@ describe('lag pane agrees with kafka-consumer-groups --describe', () => {
     expect(row(reader, traffic, 0)).toMatchObject({ committed: '30', logEnd: '50', lag: 20 });
     expect(row(survivor, recreated, 0)).toMatchObject({ committed: '30', logEnd: '5', lag: -25 });
     expect(row(ours, sinkTopics.passages, 0)).toMatchObject({ committed: '20', logEnd: '20', lag: 0 });
+    expect(row(departed, empty, 1)).toMatchObject({ committed: null, logEnd: '0', lag: null });
+    expect.soft(group(departed)?.partitions.map((p) => [p.highWatermark, p.committed, p.lag])).toEqual([
+      ['0', null, null],
+      ['0', null, null],
+    ]);
     expect.soft(group(resetter)?.partitions.map((p) => [p.highWatermark, p.committed, p.lag])).toEqual([
       ['0', null, null],
       ['0', null, null],
