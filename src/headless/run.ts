@@ -8,13 +8,14 @@ import { ConfigError } from '../config/config.ts';
 import type { Config } from '../config/config.ts';
 import type { EngineStatus, ProducersSnapshot } from '../engines/types.ts';
 import type { DrainResult } from '../runtime/drain.ts';
-import { waitForDrain } from '../runtime/drain.ts';
+import { offsetKey, waitForDrain } from '../runtime/drain.ts';
 import { createPipeline } from '../runtime/pipeline.ts';
 import type { Pipeline, PipelineOptions, PipelineParts } from '../runtime/pipeline.ts';
 import { RECONCILE_CHUNK, reconcile } from '../runtime/reconcile.ts';
 import type { ReconcileResult } from '../runtime/reconcile.ts';
 import { EventIdSpool } from '../runtime/spool.ts';
 import type { TollEvent } from '../domain/types.ts';
+import type { AckTally } from '../kafka/ack-check.ts';
 import { AckLog } from './ack-log.ts';
 import type { Topics } from '../config/config.ts';
 import { sleep } from '../util/backoff.ts';
@@ -23,7 +24,7 @@ import type { Logger } from '../util/log.ts';
 import { realServices } from './services.ts';
 import type { RunServices } from './services.ts';
 import { ourLag, statusLine } from './status.ts';
-import type { EndReason, RunPhase, RunSummary } from './status.ts';
+import type { EndReason, ProducedVerification, RunPhase, RunSummary } from './status.ts';
 import { verdict } from './verdict.ts';
 
 export interface HeadlessOptions {
@@ -194,6 +195,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
   const ticker = setInterval(emit, config.run.intervalMs);
 
   let drain: DrainResult | null = null;
+  let verified: ProducedVerification | null = null;
   let reconciled: ReconcileResult | null = null;
   let reconcileError: string | undefined;
   // Stopping the sink turns its status into "stopped"; the verdict needs the state the run ended in.
@@ -220,6 +222,11 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     phase = 'flushing';
     await pipeline.stopProducers();
     times.producersStoppedAt = Date.now();
+    verified = await verifyProduced(
+      pipeline.producers?.acknowledgements,
+      PRODUCED_ROLES.map((r) => pipeline.topics[r]),
+      services,
+    );
     if (role === 'all' && spool) {
       phase = 'draining';
       const topics = PRODUCED_ROLES.map((r) => pipeline.topics[r]);
@@ -269,6 +276,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     role,
     interrupted: interrupt.signal.aborted,
     producers,
+    verified,
     sinkStatus: sinkStatusAtEnd,
     drain,
     reconcile: reconciled,
@@ -300,12 +308,36 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     persistedPerSec: sink && persistingS > 0 ? Math.round(sink.persisted / persistingS) : null,
     latencyP50Ms: sink?.latency.p50Ms ?? null,
     latencyP99Ms: sink?.latency.p99Ms ?? null,
+    verified,
     reconciled: v.reconciled,
     reason: v.reason,
   };
   out(JSON.stringify(summary));
   if (v.exitCode !== 0) log.error(v.reason ?? 'run failed');
   return { exitCode: v.exitCode, summary, times };
+}
+
+/** Checks, once the producers have flushed, that every partition's log still reaches what it acknowledged. */
+async function verifyProduced(
+  tally: AckTally | undefined,
+  topics: string[],
+  services: RunServices,
+): Promise<ProducedVerification | null> {
+  if (!tally || !tally.counters.sends) return null;
+  const { partitionAcks, resent, overlaps } = tally.counters;
+  const base = { partitionAcks, resent, overlaps, partitionsChecked: tally.partitions };
+  try {
+    const ends = await services.highWatermarks(topics);
+    const shortfalls = tally
+      .shortfalls((topic, partition) => ends.get(offsetKey(topic, partition)))
+      .map(
+        (s) =>
+          `${s.topic}[${s.partition}] ends at ${s.logEnd ?? 'nothing'} but offsets up to ${s.acknowledgedEnd - 1n} were acknowledged`,
+      );
+    return { ...base, shortfalls, error: null };
+  } catch (e) {
+    return { ...base, shortfalls: [], error: (e as Error).message };
+  }
 }
 
 function usage(e: unknown, times: RunTimes): HeadlessResult {

@@ -145,6 +145,23 @@ export interface RunSummary {
   persistedPerSec: number | null;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
+  /** How the produced count was verified (null when nothing was produced here). */
+  verified: ProducedVerification | null;
   reconciled: boolean | null;
   reason: string | null;
+}
+
+/**
+ * What stands behind `produced`: every acknowledgement (acks=all) was checked partition by partition (`resent`
+ * messages had an incomplete or overlapping one and were sent again), and at the end of the run every partition's
+ * log still reached the highest offset acknowledged in it (`shortfalls` lists those that did not).
+ */
+export interface ProducedVerification {
+  partitionAcks: number;
+  resent: number;
+  overlaps: number;
+  partitionsChecked: number;
+  shortfalls: string[];
+  /** Set when the partitions' ends could not be read at the end of the run. */
+  error: string | null;
 }

@@ -15,13 +15,15 @@ import type { Role } from '../config/config.ts';
 import type { EngineStatus, ProducersSnapshot } from '../engines/types.ts';
 import type { DrainResult } from '../runtime/drain.ts';
 import type { ReconcileResult } from '../runtime/reconcile.ts';
-import type { Verdict } from './status.ts';
+import type { ProducedVerification, Verdict } from './status.ts';
 
 export interface VerdictInputs {
   role: Role;
   /** A second signal ended the run before it could reconcile. */
   interrupted: boolean;
   producers: ProducersSnapshot | null;
+  /** The end-of-run check of what Kafka acknowledged (null with fake publishers or no producers). */
+  verified?: ProducedVerification | null;
   /** The sink's status as the run ended, before it was stopped. */
   sinkStatus: EngineStatus | null;
   drain: DrainResult | null;
@@ -29,8 +31,14 @@ export interface VerdictInputs {
   reconcileError?: string;
 }
 
-function producerProblem(producers: ProducersSnapshot | null): string | null {
+function producerProblem(
+  producers: ProducersSnapshot | null,
+  verified: ProducedVerification | null | undefined,
+): string | null {
   if (!producers) return null;
+  if (verified?.shortfalls.length)
+    return `Kafka no longer holds passages it acknowledged: ${verified.shortfalls.slice(0, 3).join('; ')}`;
+  if (verified?.error) return `cannot verify that Kafka still holds what it acknowledged: ${verified.error}`;
   const broken = producers.producers.find((p) => p.status.kind === 'error' && !p.status.willRetry);
   if (broken && broken.status.kind === 'error')
     return `producer ${broken.name} failed: ${broken.status.message}`;
@@ -50,7 +58,7 @@ function sinkProblem(status: EngineStatus | null): string | null {
 }
 
 export function verdict(i: VerdictInputs): Verdict {
-  const problem = producerProblem(i.producers);
+  const problem = producerProblem(i.producers, i.verified);
   const sink = sinkProblem(i.sinkStatus);
   switch (i.role) {
     case 'consumer': {
@@ -66,7 +74,11 @@ export function verdict(i: VerdictInputs): Verdict {
       const acked = i.producers?.totals.acked ?? 0;
       return {
         reconciled: null,
-        reason: `not reconciled: no consumer in this process (all ${acked} passages acknowledged by Kafka)`,
+        reason: `not reconciled: no consumer in this process (all ${acked} passages acknowledged by Kafka${
+          i.verified
+            ? `, each acknowledgement checked per partition, and every partition's log still reaching its highest acknowledged offset at exit`
+            : ''
+        })`,
         exitCode: 0,
       };
     }

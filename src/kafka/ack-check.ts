@@ -31,10 +31,53 @@ export interface AckCounters {
 // Recent ranges kept per partition: enough to cover the acknowledgements of concurrent sends.
 const RANGES_PER_PARTITION = 64;
 
-/** The offset ranges this publisher was acknowledged, recent ones per partition. */
-export class AckLedger {
+export interface Shortfall {
+  topic: string;
+  partition: number;
+  /** The highest offset acknowledged (exclusive) and where the partition's log ends now. */
+  acknowledgedEnd: bigint;
+  logEnd: bigint | undefined;
+}
+
+/**
+ * What the publishers of one engine were acknowledged: the counters, and per partition the end of the highest
+ * acknowledged range. A log that ends below it later has lost acknowledged records (a truncation after an
+ * unclean failover), which is checked at the end of a run.
+ */
+export class AckTally {
   readonly counters: AckCounters = { sends: 0, partitionAcks: 0, resent: 0, overlaps: 0 };
+  private readonly ends = new Map<string, { topic: string; partition: number; end: bigint }>();
+
+  record(topic: string, partition: number, end: bigint): void {
+    const key = `${topic}\u0000${partition}`;
+    const cur = this.ends.get(key);
+    if (!cur) this.ends.set(key, { topic, partition, end });
+    else if (end > cur.end) cur.end = end;
+  }
+
+  get partitions(): number {
+    return this.ends.size;
+  }
+
+  shortfalls(logEnd: (topic: string, partition: number) => bigint | undefined): Shortfall[] {
+    const out: Shortfall[] = [];
+    for (const { topic, partition, end } of this.ends.values()) {
+      const now = logEnd(topic, partition);
+      if (now === undefined || now < end) out.push({ topic, partition, acknowledgedEnd: end, logEnd: now });
+    }
+    return out;
+  }
+}
+
+/** The offset ranges one publisher was acknowledged, recent ones per partition. */
+export class AckLedger {
   private readonly ranges = new Map<string, [bigint, bigint][]>();
+
+  constructor(readonly tally: AckTally = new AckTally()) {}
+
+  get counters(): AckCounters {
+    return this.tally.counters;
+  }
 
   /** Records [base, base + count) unless it overlaps a recorded range; false when it does. */
   claim(topic: string, partition: number, base: bigint, count: number): boolean {
@@ -45,6 +88,7 @@ export class AckLedger {
     for (const [from, to] of list) if (base < to && from < end) return false;
     list.push([base, end]);
     if (list.length > RANGES_PER_PARTITION) list.shift();
+    this.tally.record(topic, partition, end);
     return true;
   }
 }

@@ -18,7 +18,7 @@ import { createLogger } from '../util/log.ts';
 import type { Kafka } from './client.ts';
 import { KafkaAdapterError } from './client.ts';
 import type { AckCounters, PartitionAssignments } from './ack-check.ts';
-import { AckLedger, verifyAcks } from './ack-check.ts';
+import { AckLedger, AckTally, verifyAcks } from './ack-check.ts';
 
 const { CompressionTypes, Partitioners } = kafkajs;
 
@@ -119,7 +119,7 @@ export class KafkaPublisher implements Publisher {
   private readonly compression: (typeof CompressionTypes)[keyof typeof CompressionTypes];
   /** The partition kafkajs' partitioner chose for each message object of the sends in flight. */
   private readonly assigned: PartitionAssignments = new WeakMap();
-  private readonly ledger = new AckLedger();
+  private readonly ledger: AckLedger;
   private readonly log: Logger;
 
   constructor(
@@ -128,10 +128,12 @@ export class KafkaPublisher implements Publisher {
       idempotent = true,
       compression = 'gzip' as Compression,
       logger = createLogger('kafka:producer'),
-    }: { idempotent?: boolean; compression?: Compression; logger?: Logger } = {},
+      tally = new AckTally(),
+    }: { idempotent?: boolean; compression?: Compression; logger?: Logger; tally?: AckTally } = {},
   ) {
     assertKafkajsPatched();
     this.log = logger;
+    this.ledger = new AckLedger(tally);
     const assigned = this.assigned;
     this.producer = kafka.producer({
       idempotent,

@@ -7,6 +7,7 @@ import type { Config } from '../../config/config.ts';
 import type { TollEvent } from '../../domain/types.ts';
 import { createKafka } from '../../kafka/client.ts';
 import type { Kafka } from '../../kafka/client.ts';
+import { AckTally } from '../../kafka/ack-check.ts';
 import { KafkaPublisher } from '../../kafka/producer.ts';
 import type { Publisher } from '../../kafka/producer.ts';
 import { createSource } from '../../sources/index.ts';
@@ -20,7 +21,11 @@ import type { Topics } from './messages.ts';
 import { DEFAULT_TUNING, NamedProducer } from './producer.ts';
 import type { ProducerTuning } from './producer.ts';
 
-export type ProducerEngine = Engine<ProducersSnapshot> & ProducerActions;
+export type ProducerEngine = Engine<ProducersSnapshot> &
+  ProducerActions & {
+    /** What Kafka acknowledged to this engine's publishers, checked per partition (absent with fake publishers). */
+    readonly acknowledgements?: AckTally;
+  };
 export type SourceFactory = (spec: string, ctx: SourceContext) => TollSource;
 export type { Topics } from './messages.ts';
 
@@ -55,6 +60,7 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
   const producers = new Map<string, NamedProducer>();
   const perKind = new Map<string, number>();
   let kafka: Kafka | undefined;
+  const acknowledgements = options.publisherFactory ? undefined : new AckTally();
   const publisherFactory =
     options.publisherFactory ??
     ((id: string): Publisher => {
@@ -63,7 +69,11 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
         clientIdSuffix: '-producer',
       });
       void id;
-      return new KafkaPublisher(kafka, { compression: config.kafka.compression });
+      return new KafkaPublisher(kafka, {
+        compression: config.kafka.compression,
+        logger: logger.child('kafka'),
+        ...(acknowledgements ? { tally: acknowledgements } : {}),
+      });
     });
 
   const store = new ThrottledStore<ProducersSnapshot>(() => {
@@ -105,6 +115,7 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
 
   return {
     store,
+    ...(acknowledgements ? { acknowledgements } : {}),
     add(spec, { pace, autostart = true } = {}) {
       const source = sourceFactory(spec, {
         tz: config.tz,

@@ -121,6 +121,41 @@ describe('headless verdict', () => {
     expect(verdict({ ...ok, role: 'producer', producers: producers({ sent: 6000 }) }).exitCode).toBe(1);
   });
 
+  it('a producer-only run stands behind its count only when Kafka still holds what it acknowledged', () => {
+    const checked = {
+      partitionAcks: 60,
+      resent: 0,
+      overlaps: 0,
+      partitionsChecked: 12,
+      shortfalls: [],
+      error: null,
+    };
+    const producerOnly = { ...ok, role: 'producer' as const, drain: null, reconcile: null, sinkStatus: null };
+    expect(verdict({ ...producerOnly, verified: checked })).toEqual({
+      reconciled: null,
+      reason:
+        "not reconciled: no consumer in this process (all 5000 passages acknowledged by Kafka, each acknowledgement checked per partition, and every partition's log still reaching its highest acknowledged offset at exit)",
+      exitCode: 0,
+    });
+    const truncated = verdict({
+      ...producerOnly,
+      verified: {
+        ...checked,
+        shortfalls: ['toll.passages[3] ends at 120 but offsets up to 149 were acknowledged'],
+      },
+    });
+    expect(truncated.exitCode).toBe(1);
+    expect(truncated.reason).toBe(
+      'Kafka no longer holds passages it acknowledged: toll.passages[3] ends at 120 but offsets up to 149 were acknowledged',
+    );
+    const unknown = verdict({ ...producerOnly, verified: { ...checked, error: 'There is no leader' } });
+    expect(unknown.exitCode).toBe(1);
+    expect(unknown.reason).toBe(
+      'cannot verify that Kafka still holds what it acknowledged: There is no leader',
+    );
+    expect(verdict({ ...ok, verified: { ...checked, error: 'There is no leader' } }).exitCode).toBe(1);
+  });
+
   it('a consumer-only run passes unless its sink gave up', () => {
     expect(verdict({ ...ok, role: 'consumer', producers: null }).exitCode).toBe(0);
     expect(

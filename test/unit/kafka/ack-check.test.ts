@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Acknowledgement } from '../../../src/kafka/ack-check.ts';
-import { AckLedger, verifyAcks } from '../../../src/kafka/ack-check.ts';
+import { AckLedger, AckTally, verifyAcks } from '../../../src/kafka/ack-check.ts';
 import type { OutgoingMessage, TopicBatch } from '../../../src/kafka/producer.ts';
 
 const msg = (i: number): OutgoingMessage => ({ key: String(i), value: `v${i}` });
@@ -77,5 +77,30 @@ describe('verifyAcks', () => {
     const { messages, batches } = sendOf(2, 1);
     const r = verifyAcks(batches, [ack(0, '0')], new WeakMap(), new AckLedger());
     expect(r.resend).toEqual([{ topic: 't', messages }]);
+  });
+});
+
+describe('AckTally', () => {
+  it('keeps the highest acknowledged end per partition, across publishers, and finds logs that end below it', () => {
+    const tally = new AckTally();
+    const a = new AckLedger(tally);
+    const b = new AckLedger(tally);
+    expect(a.claim('t', 0, 0n, 10)).toBe(true);
+    expect(b.claim('t', 0, 10n, 5)).toBe(true);
+    expect(a.claim('t', 1, 3n, 2)).toBe(true);
+    expect(tally.partitions).toBe(2);
+    const ends = new Map([
+      ['t/0', 15n],
+      ['t/1', 4n],
+    ]);
+    expect(tally.shortfalls((t, p) => ends.get(`${t}/${p}`))).toEqual([
+      { topic: 't', partition: 1, acknowledgedEnd: 5n, logEnd: 4n },
+    ]);
+    ends.set('t/1', 5n);
+    expect(tally.shortfalls((t, p) => ends.get(`${t}/${p}`))).toEqual([]);
+    ends.delete('t/0');
+    expect(tally.shortfalls((t, p) => ends.get(`${t}/${p}`))).toEqual([
+      { topic: 't', partition: 0, acknowledgedEnd: 15n, logEnd: undefined },
+    ]);
   });
 });
