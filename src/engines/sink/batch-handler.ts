@@ -26,6 +26,8 @@ import { writeChunk } from './writer.ts';
 
 /** Longest wait between attempts while MySQL refuses the writes for a cause someone must fix. */
 const PERMANENT_RETRY_MS = 30_000;
+/** How often a JSON topic's id is compared with Kafka's while batches flow (see sameIncarnation). */
+const INCARNATION_CHECK_MS = 2000;
 
 export interface BatchHandlerDeps {
   groupId: string;
@@ -64,6 +66,8 @@ export class BatchHandler {
   private readonly partitions = new Map<string, PartitionState>();
   /** Partitions whose last attempt failed; the status shows an error while any is failing. */
   private readonly failing = new Set<string>();
+  /** When each topic's id was last compared with Kafka's (epoch ms). */
+  private readonly incarnationCheckedAt = new Map<string, number>();
   /** Partitions whose sink_offsets row is known to exist (the sink never deletes one). */
   private readonly offsetRows = new Set<string>();
   /** Dead letters published ahead of their chunk's commit (see dead-letter-ledger.ts). */
@@ -179,16 +183,32 @@ export class BatchHandler {
     const current = (await this.deps.facts.topicIds([topic])).get(topic) ?? null;
     if (current === incarnation) return true;
     this.deps.log.warn(
-      'this member read an older incarnation of the topic than the one recorded; settling again',
-      {
-        topic,
-        read: incarnation,
-        current,
-      },
+      'the topic was recreated under this member (its topic id changed): settling its partitions again; nothing of the old topic in hand is written',
+      { topic, read: incarnation, current },
     );
     const prefix = partitionKey(topic, 0).replace(/0$/, '');
     for (const [key, state] of this.partitions) if (key.startsWith(prefix)) state.settled = false;
     return false;
+  }
+
+  /**
+   * A topic recreated while this member reads it: kafkajs goes on fetching from its position in the new topic, so
+   * what lies below that position would be skipped, and classic lines would get the old topic's ids. Comparing the
+   * topic id with Kafka's catches it; a batch fetched before the check that finds the old id is from the old topic
+   * or harmless. Classic lines are checked on every batch (their ids depend on it); JSON topics every few seconds:
+   * a batch of the new topic written in between under the old id is read again from the start once the change is
+   * seen, and its event ids keep that exact. A failed look-up is left to the next check.
+   */
+  private async sameIncarnation(topic: string, incarnation: string | null): Promise<boolean> {
+    const now = Date.now();
+    const every = this.rereadIsHarmless(topic) ? INCARNATION_CHECK_MS : 0;
+    if (now - (this.incarnationCheckedAt.get(topic) ?? 0) < every) return true;
+    this.incarnationCheckedAt.set(topic, now);
+    try {
+      return await this.incarnationIsCurrent(topic, incarnation);
+    } catch {
+      return true;
+    }
   }
 
   handle = async (batch: ConsumedBatch, control: BatchControl): Promise<void> => {
@@ -203,6 +223,8 @@ export class BatchHandler {
     }
     if (!state.settled && !(await this.settleLate(topic, partition, batch.messages[0]!.offset, control)))
       return;
+    // Unsettled now: the next fetch (this batch again) settles the partition against the current topic.
+    if (!(await this.sameIncarnation(topic, state.incarnation))) return;
 
     const skip = firstUnpersisted(
       batch.messages.map((m) => m.offset),
@@ -299,11 +321,15 @@ export class BatchHandler {
         outcome = await writeChunk(deps.storage, plan);
         if (outcome.kind === 'incarnation' && (await this.incarnationIsCurrent(topic, incarnation))) {
           // The row is of a topic that was deleted since: this chunk starts the new one's offsets.
-          deps.log.warn(
-            'topic was recreated since the sink stored its offset (new topic id): reading the partition from its beginning; rows of the old topic stay',
-            { topic, partition, storedTopicId: outcome.recorded, topicId: incarnation },
-          );
+          deps.log.info("first write of a new topic incarnation over the old one's stored offset", {
+            topic,
+            partition,
+            storedTopicId: outcome.recorded,
+            topicId: incarnation,
+          });
           plan.incarnationConfirmed = true;
+          // The new topic is read from its start: a chunk further on is a stale position, not a gap.
+          plan.verified = false;
           outcome = undefined;
         }
       } catch (e) {

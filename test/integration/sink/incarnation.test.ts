@@ -66,25 +66,27 @@ describe('a recreated topic is a new incarnation', () => {
     const sink = createSink(testConfig({ mysqlUrl: db.url }), { groupId, topics, sessionTimeoutMs: 6000 });
     await sink.start();
     try {
-      const ends = new Map((await k.admin.topicOffsets(topic)).map((o) => [o.partition, String(o.high)]));
-      const id = (await ids.lookup([topic])).get(topic);
-      await waitFor(
-        async () => {
-          const stored = await db.storage.query<{ p: number; next: string; id: string | null }>(
-            'SELECT kafka_partition AS p, next_offset AS next, topic_id AS id FROM sink_offsets WHERE group_id = ? AND topic = ?',
-            [groupId, topic],
-          );
-          const at = new Map(stored.map((r) => [Number(r.p), r.id === id ? String(r.next) : null]));
-          return [...ends].every(([p, high]) => at.get(p) === high);
-        },
-        {
-          what: `the sink's offsets of ${topic} to reach ${[...ends.values()].join(', ')}`,
-          timeoutMs: 60_000,
-        },
-      );
+      await caughtUp(groupId, topic);
     } finally {
       await sink.stop();
     }
+  }
+
+  /** Waits until the group's stored offsets, counted in the topic's current incarnation, reach its ends. */
+  async function caughtUp(groupId: string, topic: string): Promise<void> {
+    const ends = new Map((await k.admin.topicOffsets(topic)).map((o) => [o.partition, String(o.high)]));
+    const id = (await ids.lookup([topic])).get(topic);
+    await waitFor(
+      async () => {
+        const stored = await db.storage.query<{ p: number; next: string; id: string | null }>(
+          'SELECT kafka_partition AS p, next_offset AS next, topic_id AS id FROM sink_offsets WHERE group_id = ? AND topic = ?',
+          [groupId, topic],
+        );
+        const at = new Map(stored.map((r) => [Number(r.p), r.id === id ? String(r.next) : null]));
+        return [...ends].every(([p, high]) => at.get(p) === high);
+      },
+      { what: `the sink's offsets of ${topic} to reach ${[...ends.values()].join(', ')}`, timeoutMs: 60_000 },
+    );
   }
 
   type Row = { event_id: string; vehicle_id: string; kafka_offset: string; ingested_at: Date };
@@ -181,5 +183,56 @@ describe('a recreated topic is a new incarnation', () => {
     expect(rows.filter((r) => r.event_id.startsWith(`${runB}-`)).map((r) => r.event_id)).toEqual(inKafka);
     expect(rows.filter((r) => r.event_id.startsWith(`${runA}-`))).toEqual(old);
     expect(rows).toHaveLength(1200);
+  });
+
+  it('reads a topic recreated under a running sink from its beginning, classic lines once each', async () => {
+    const topics = await freshTopics();
+    const groupId = uniqueName('sink-inc-live');
+    const tag = uniqueName('v')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(-8);
+    const lines = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        key: null,
+        value: formatLegacyLine(
+          Date.UTC(2021, 7, 19, 21, 54, 38) + i * 1000,
+          `${prefix}${tag}${i}`,
+          'van',
+          4001,
+        ),
+      }));
+    const sink = createSink(testConfig({ mysqlUrl: db.url }), { groupId, topics, sessionTimeoutMs: 6000 });
+    await sink.start();
+    try {
+      await publish(k, topics.legacy, lines('A', 300));
+      await caughtUp(groupId, topics.legacy);
+      const old = await rowsOf(topics.legacy);
+      expect(old).toHaveLength(300);
+
+      await recreate(topics.legacy);
+      // More than the old offsets, so a sink that went on from its position would skip the start.
+      await publish(k, topics.legacy, lines('B', 900));
+      await caughtUp(groupId, topics.legacy);
+
+      const records = await readTopic(
+        k.kafka,
+        k.config.kafka.brokers,
+        topics.legacy,
+        (r) => r.length >= 900,
+        '900 classic lines',
+      );
+      const inKafka = records.map((r) => r.value.split(',')[1]!).sort();
+      const rows = await rowsOf(topics.legacy);
+      expect(
+        rows
+          .filter((r) => r.vehicle_id.startsWith('B'))
+          .map((r) => r.vehicle_id)
+          .sort(),
+      ).toEqual(inKafka);
+      expect(rows.filter((r) => r.vehicle_id.startsWith('A'))).toEqual(old);
+      expect(rows).toHaveLength(1200);
+    } finally {
+      await sink.stop();
+    }
   });
 });
