@@ -2,6 +2,7 @@
 import type { Config } from '../config/config.ts';
 import { KafkaAdmin } from '../kafka/admin.ts';
 import { createKafka } from '../kafka/client.ts';
+import { TopicIds } from '../kafka/topic-ids.ts';
 import type { Storage } from '../storage/db.ts';
 import type { Logger } from '../util/log.ts';
 import { offsetKey } from './drain.ts';
@@ -9,9 +10,12 @@ import type { OffsetMap } from './drain.ts';
 
 export class OffsetReader {
   private readonly admin: KafkaAdmin;
+  private readonly topicIds: TopicIds;
 
   constructor(config: Config, logger: Logger) {
-    this.admin = new KafkaAdmin(createKafka(config.kafka, { logger, clientIdSuffix: '-offsets' }));
+    const kafka = createKafka(config.kafka, { logger, clientIdSuffix: '-offsets' });
+    this.admin = new KafkaAdmin(kafka);
+    this.topicIds = new TopicIds(kafka);
   }
 
   async highWatermarks(topics: string[]): Promise<OffsetMap> {
@@ -24,7 +28,10 @@ export class OffsetReader {
     return out;
   }
 
-  /** The sink's position: its sink_offsets rows, or the group's Kafka commit, whichever is further. */
+  /**
+   * The sink's position: its sink_offsets rows, or the group's Kafka commit, whichever is further. A row of another
+   * incarnation of the topic (deleted and created again since) is no position in the current one.
+   */
   async committed(storage: Storage, groupId: string, topics: string[]): Promise<OffsetMap> {
     await this.admin.connect();
     const out: OffsetMap = new Map();
@@ -32,11 +39,19 @@ export class OffsetReader {
       for (const p of g.partitions)
         if (p.offset !== null) out.set(offsetKey(g.topic, p.partition), BigInt(p.offset));
     }
-    const rows = await storage.query<{ topic: string; kafka_partition: number; next_offset: string }>(
-      'SELECT topic, kafka_partition, next_offset FROM sink_offsets WHERE group_id = ? AND topic IN (?)',
+    const rows = await storage.query<{
+      topic: string;
+      kafka_partition: number;
+      next_offset: string;
+      topic_id: string | null;
+    }>(
+      'SELECT topic, kafka_partition, next_offset, topic_id FROM sink_offsets WHERE group_id = ? AND topic IN (?)',
       [groupId, topics],
     );
+    const current = rows.length ? await this.topicIds.lookup(topics) : new Map<string, string | null>();
     for (const r of rows) {
+      // Rows from before topic ids were recorded count only once the sink has matched them with the topic.
+      if (r.topic_id !== (current.get(r.topic) ?? null)) continue;
       const key = offsetKey(r.topic, Number(r.kafka_partition));
       const next = BigInt(r.next_offset);
       if (next > (out.get(key) ?? -1n)) out.set(key, next);
@@ -51,6 +66,7 @@ export class OffsetReader {
   }
 
   async close(): Promise<void> {
+    await this.topicIds.disconnect();
     await this.admin.disconnect().catch(() => {});
   }
 }
