@@ -99,8 +99,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
       '--role',
       'producer',
       '--source',
-      // A run id per incarnation keeps the event ids of a restarted producer apart from its predecessor's.
-      `simulator:curve=flat&seed=${o.seed}&runId=${runTag}p${n}`,
+      // A run id per incarnation keeps the event ids of a restarted producer apart from its predecessor's, and
+      // a seed per incarnation keeps it from replaying the same vehicles (same plaza, lane and vehicle twice).
+      `simulator:curve=flat&seed=${o.seed}-${n}&runId=${runTag}p${n}`,
       '--rate',
       String(o.rate),
       '--interval',
@@ -165,7 +166,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
     const sinceFaults = (): number => Date.now() - phaseStart;
     let statusBusy = false;
     ticker = setInterval(() => {
-      if (statusBusy) return;
+      if (statusBusy || o.signal.aborted) return;
       statusBusy = true;
       void counter
         .count()
