@@ -1,0 +1,75 @@
+/**
+ * A database made by an older schema.sql (version 1: sink_offsets without topic_id) is upgraded in place, by
+ * `stack up` (applySchema) and by a sink starting against it, keeping its rows.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSink } from '../../../src/engines/sink/index.ts';
+import { applySchema, databaseSchemaVersion, schemaFileVersion } from '../../../src/storage/schema.ts';
+import { freshDatabase, testConfig, testKafka, uniqueName } from '../../helpers/services.ts';
+import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
+import { sinkTopics } from '../sink/fixtures.ts';
+
+describe('schema upgrade', () => {
+  let db: TestDatabase;
+  let k: TestKafka;
+  beforeAll(async () => {
+    db = await freshDatabase();
+    k = await testKafka();
+  });
+  afterAll(async () => {
+    await db.drop();
+    await k.cleanup();
+  });
+
+  /** Turns the database back into what schema.sql version 1 made, with one stored offset. */
+  async function versionOne(group: string): Promise<void> {
+    await db.storage.execute('DELETE FROM sink_offsets');
+    await db.storage.execute('ALTER TABLE sink_offsets DROP COLUMN topic_id');
+    await db.storage.execute('UPDATE schema_version SET version = 1 WHERE id = 1');
+    await db.storage.execute(
+      "INSERT INTO sink_offsets (group_id, topic, kafka_partition, next_offset, updated_at) VALUES (?, 'toll', 2, 5109, UTC_TIMESTAMP(3))",
+      [group],
+    );
+  }
+
+  const columns = async (): Promise<string[]> =>
+    (
+      await db.storage.query<{ c: string }>(
+        "SELECT column_name AS c FROM information_schema.columns WHERE table_schema = ? AND table_name = 'sink_offsets' ORDER BY ordinal_position",
+        [db.name],
+      )
+    ).map((r) => r.c);
+
+  it('adds sink_offsets.topic_id, keeps the stored offsets (incarnation not recorded), idempotently', async () => {
+    expect(schemaFileVersion()).toBe(2);
+    await versionOne('g-stack');
+    expect(await columns()).not.toContain('topic_id');
+    for (let i = 0; i < 2; i++) await applySchema(db.storage, db.name);
+    expect(await columns()).toEqual([
+      'group_id',
+      'topic',
+      'kafka_partition',
+      'next_offset',
+      'topic_id',
+      'updated_at',
+    ]);
+    expect(
+      await db.storage.query(
+        'SELECT group_id, CAST(next_offset AS CHAR) AS next_offset, topic_id FROM sink_offsets',
+      ),
+    ).toEqual([{ group_id: 'g-stack', next_offset: '5109', topic_id: null }]);
+    expect(await databaseSchemaVersion(db.storage)).toBe(2);
+  });
+
+  it('is upgraded by a sink that starts against it', async () => {
+    await versionOne('g-sink');
+    const sink = createSink(testConfig({ mysqlUrl: db.url }), {
+      groupId: uniqueName('sink-upgrade'),
+      topics: await sinkTopics(k),
+    });
+    await sink.start();
+    await sink.stop();
+    expect(await columns()).toContain('topic_id');
+    expect(await databaseSchemaVersion(db.storage)).toBe(2);
+  });
+});
