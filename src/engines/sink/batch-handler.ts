@@ -13,6 +13,7 @@ import { backoffDelay, sleep } from '../../util/backoff.ts';
 import type { Logger } from '../../util/log.ts';
 import type { Rejection, SinkTopicRole } from './classify.ts';
 import { classifyChunk } from './classify.ts';
+import type { DeadLetterSource } from './dead-letter.ts';
 import { DeadLetterLedger } from './dead-letter-ledger.ts';
 import { sendDeadLetters } from './dead-letter-sender.ts';
 import type { SinkMetrics } from './metrics.ts';
@@ -246,7 +247,7 @@ export class BatchHandler {
   };
 
   /** Sends the letters of this chunk that no earlier attempt published; outside the transaction (why: ledger). */
-  private async publishDeadLetters(source: { topic: string; partition: number }, rejections: Rejection[]) {
+  private async publishDeadLetters(source: DeadLetterSource, rejections: Rejection[]) {
     const pending = this.deadLetters.unpublished(source, rejections);
     if (!pending.length) return;
     const { deps } = this;
@@ -317,7 +318,8 @@ export class BatchHandler {
     for (let attempt = 0; outcome === undefined; attempt++) {
       if (this.abandoned(control)) return false;
       try {
-        await this.publishDeadLetters(source, rejections);
+        // The incarnation makes dead-letter-id tell apart the same offset of a recreated topic.
+        await this.publishDeadLetters(incarnation ? { ...source, incarnation } : source, rejections);
         outcome = await writeChunk(deps.storage, plan);
         if (outcome.kind === 'incarnation' && (await this.incarnationIsCurrent(topic, incarnation))) {
           // The row is of a topic that was deleted since: this chunk starts the new one's offsets.

@@ -27,6 +27,10 @@ describe('dead letters', () => {
       'dead-letter-id': 'toll.passages/4/1234',
     });
     expect(Object.keys(deadLetterHeaders(source, m, error, NOW)).sort()).toEqual([...DLQ_HEADERS].sort());
+    // A recreated topic reuses offsets: its incarnation keeps the dedupe key of a new record apart from an old one.
+    expect(deadLetterHeaders({ ...source, incarnation: 'Xk3v' }, m, error, NOW)['dead-letter-id']).toBe(
+      'toll.passages@Xk3v/4/1234',
+    );
   });
 
   it('keep key, value bytes and original headers unchanged; a clashing original header is renamed', () => {
