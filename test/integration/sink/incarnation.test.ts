@@ -4,7 +4,7 @@
  * Judged by reading the topic independently and comparing with the rows, not by the sink's counters.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatLegacyLine } from '../../../src/domain/legacy.ts';
+import { formatLegacyLine, legacyEventId } from '../../../src/domain/legacy.ts';
 import { createSink } from '../../../src/engines/sink/index.ts';
 import { TopicIds } from '../../../src/kafka/topic-ids.ts';
 import { freshDatabase, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
@@ -234,5 +234,62 @@ describe('a recreated topic is a new incarnation', () => {
     } finally {
       await sink.stop();
     }
+  });
+
+  it('adopts classic offsets stored before topic ids when the topic is the same one, doubling nothing', async () => {
+    const topics = await freshTopics();
+    const groupId = uniqueName('sink-inc-upgrade');
+    const tag = uniqueName('v')
+      .replace(/[^A-Za-z0-9]/g, '')
+      .slice(-8);
+    const start = Date.UTC(2021, 7, 19, 21, 54, 38);
+    const lines = (prefix: string, n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        key: null,
+        partition: 0,
+        value: formatLegacyLine(start + i * 1000, `${prefix}${tag}${i}`, 'car', 4002),
+      }));
+    await publish(k, topics.legacy, lines('A', 300));
+    // What a sink before topic ids left: rows with `<topic>-<partition>-<offset>` ids, offsets without topic_id.
+    const rowsBefore = Array.from({ length: 300 }, (_, i) => [
+      `${topics.legacy}-0-${i}`,
+      4002,
+      `A${tag}${i}`,
+      'car',
+      new Date(start + i * 1000),
+      'legacy',
+      topics.legacy,
+      0,
+      i,
+      new Date(Date.UTC(2026, 0, 1)),
+    ]);
+    await db.storage.execute(
+      'INSERT INTO passages (event_id, plaza_id, vehicle_id, vehicle_type, passed_at, source, kafka_topic, kafka_partition, kafka_offset, ingested_at) VALUES ?',
+      [rowsBefore],
+    );
+    for (const [partition, next] of [
+      [0, 300],
+      [1, 0],
+      [2, 0],
+    ]) {
+      await db.storage.execute(
+        'INSERT INTO sink_offsets (group_id, topic, kafka_partition, next_offset, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
+        [groupId, topics.legacy, partition, next],
+      );
+    }
+    const old = await rowsOf(topics.legacy);
+
+    await publish(k, topics.legacy, lines('B', 100));
+    await sinkUntilCaughtUp(groupId, topics, topics.legacy);
+
+    const records = await readTopic(k.kafka, k.config.kafka.brokers, topics.legacy, (r) => r.length >= 400);
+    const rows = await rowsOf(topics.legacy);
+    expect(rows.map((r) => r.vehicle_id).sort()).toEqual(records.map((r) => r.value.split(',')[1]!).sort());
+    expect(rows.filter((r) => r.vehicle_id.startsWith('A'))).toEqual(old);
+    const id = (await ids.lookup([topics.legacy])).get(topics.legacy)!;
+    const fresh = rows.filter((r) => r.vehicle_id.startsWith('B')).map((r) => r.event_id);
+    expect(fresh.sort()).toEqual(
+      Array.from({ length: 100 }, (_, n) => legacyEventId(topics.legacy, 0, String(300 + n), id)).sort(),
+    );
   });
 });
