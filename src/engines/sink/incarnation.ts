@@ -78,13 +78,14 @@ export async function settlePartitions(
       };
       if (!adopt) {
         ctx.log.warn(
-          'stored sink offset does not belong to this topic (recorded before topic ids; the topic was recreated): reading the partition from its beginning',
+          "stored sink offset recorded before topic ids cannot be shown to be this topic's: reading the partition from its beginning",
           facts,
         );
         out.set(partition, { incarnation, next: null, resumeAt: 0n });
         continue;
       }
-      if (row.next > 0n && committed === null) {
+      const confirmed = committed !== null && committed <= row.next;
+      if (row.next > 0n && !confirmed) {
         ctx.log.warn(
           'stored sink offset of classic lines was recorded before topic ids and Kafka has no commit to confirm it: keeping it (if the topic was recreated since, lines below it were not read)',
           facts,
