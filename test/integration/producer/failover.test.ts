@@ -32,7 +32,7 @@ beforeAll(async () => {
   stack = privateStack({ zookeeperPort: 23281, brokerPort: 30292, mysqlUrl: mariadb.url });
   const up = await cli(stack, ['stack', 'up', '--brokers', '3']);
   expect(up.code, up.stderr).toBe(0);
-}, 180_000);
+}, 300_000);
 
 afterAll(async () => {
   if (stack) await cli(stack, ['stack', 'down', '--purge']);
