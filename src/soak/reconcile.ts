@@ -8,8 +8,8 @@
  *   acknowledged (sent just before a kill -9) must reach MySQL all the same: the sink cannot tell them apart.
  * - doubled: a passage MySQL holds twice. `passages.event_id` is the primary key, so the same id can never be
  *   two rows; what can go wrong is a row under an id Kafka never carried (a passage persisted under a made-up or
- *   re-derived id), two rows with the same plaza, lane, vehicle and time under different ids (one passage
- *   persisted twice), and more than one payment row for one passage.
+ *   re-derived id), two rows persisted from one and the same Kafka record under different ids, and more than one
+ *   payment row for one passage.
  * A record repeated in Kafka (a batch resent after a lost acknowledgement) is neither: the sink's event ids
  * absorb it. It is reported as "resent" because it shows how often the producer had to retry.
  */
@@ -28,7 +28,7 @@ export interface SoakTotals {
   doubled: number;
   /** MySQL rows whose event id no record of the topic carries. */
   phantomRows: number;
-  sameContent: number;
+  sameRecord: number;
   extraPayments: number;
   deadLettered: number;
   /** In Kafka, not acknowledged to any producer (sent before a kill). */
@@ -69,9 +69,9 @@ export function reconcileSoak(
     lost: lostInKafka.count + lostInMysql.count,
     lostInKafka: lostInKafka.count,
     lostInMysql: lostInMysql.count,
-    doubled: phantom.count + mysql.sameContent + mysql.extraPayments,
+    doubled: phantom.count + mysql.sameRecord + mysql.extraPayments,
     phantomRows: phantom.count,
-    sameContent: mysql.sameContent,
+    sameRecord: mysql.sameRecord,
     extraPayments: mysql.extraPayments,
     deadLettered: kafka.deadLettered.size,
     unconfirmed: unconfirmed.count,

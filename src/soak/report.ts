@@ -104,7 +104,7 @@ export function formatTable(
       total(
         'doubled',
         t.doubled,
-        `rows under ids Kafka never carried ${n(t.phantomRows)}${sample(t.samples.phantomRows)}; one passage under two ids ${n(t.sameContent)}; extra payments ${n(t.extraPayments)}`,
+        `rows under ids Kafka never carried ${n(t.phantomRows)}${sample(t.samples.phantomRows)}; one Kafka record as two rows ${n(t.sameRecord)}; extra payments ${n(t.extraPayments)}`,
       ),
       total(
         'dead-lettered',

@@ -8,8 +8,12 @@ export interface PassagesInMysql {
   ids: Set<string>;
   /** Payments rows beyond the first for one passage. */
   extraPayments: number;
-  /** Passages rows that repeat another row's plaza, lane, vehicle and time under a different event id. */
-  sameContent: number;
+  /**
+   * Rows beyond the first that were persisted from one and the same Kafka record (topic, partition, offset):
+   * one passage stored under two ids. (Rows that merely share plaza, lane, vehicle and millisecond are no proof:
+   * the simulator draws such pairs as two separate passages, with consecutive ids and offsets.)
+   */
+  sameRecord: number;
 }
 
 const PAGE = 20_000;
@@ -32,14 +36,14 @@ export async function readMysql(url: string): Promise<PassagesInMysql> {
     const [payments] = await storage.query<{ extra: string | number | null }>(
       'SELECT SUM(n - 1) AS extra FROM (SELECT COUNT(*) AS n FROM payments GROUP BY event_id HAVING n > 1) d',
     );
-    const [content] = await storage.query<{ extra: string | number | null }>(
+    const [record] = await storage.query<{ extra: string | number | null }>(
       `SELECT SUM(n - 1) AS extra FROM (
-         SELECT COUNT(*) AS n FROM passages GROUP BY plaza_id, lane, vehicle_id, passed_at HAVING n > 1) d`,
+         SELECT COUNT(*) AS n FROM passages GROUP BY kafka_topic, kafka_partition, kafka_offset HAVING n > 1) d`,
     );
     return {
       ids,
       extraPayments: Number(payments?.extra ?? 0),
-      sameContent: Number(content?.extra ?? 0),
+      sameRecord: Number(record?.extra ?? 0),
     };
   } finally {
     await storage.close();

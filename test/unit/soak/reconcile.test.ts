@@ -12,10 +12,10 @@ const kafka = (
   unreadable: extra.unreadable ?? 0,
   deadLettered: new Set(extra.deadLettered ?? []),
 });
-const mysql = (ids: string[], extra: Partial<{ extraPayments: number; sameContent: number }> = {}) => ({
+const mysql = (ids: string[], extra: Partial<{ extraPayments: number; sameRecord: number }> = {}) => ({
   ids: new Set(ids),
   extraPayments: extra.extraPayments ?? 0,
-  sameContent: extra.sameContent ?? 0,
+  sameRecord: extra.sameRecord ?? 0,
 });
 
 describe('reconcileSoak', () => {
@@ -54,13 +54,13 @@ describe('reconcileSoak', () => {
     expect(t).toMatchObject({ lost: 0, deadLettered: 1 });
   });
 
-  it('counts rows under ids Kafka never carried, one passage under two ids and extra payments as doubled', () => {
+  it('counts rows under ids Kafka never carried, one Kafka record stored as two rows and extra payments as doubled', () => {
     const t = reconcileSoak(
       new Set(['p1']),
       kafka(['p1']),
-      mysql(['p1', 'ghost'], { extraPayments: 2, sameContent: 1 }),
+      mysql(['p1', 'ghost'], { extraPayments: 2, sameRecord: 1 }),
     );
-    expect(t).toMatchObject({ doubled: 4, phantomRows: 1, extraPayments: 2, sameContent: 1 });
+    expect(t).toMatchObject({ doubled: 4, phantomRows: 1, extraPayments: 2, sameRecord: 1 });
     expect(soakPassed(t, null)).toBe(false);
   });
 });
