@@ -114,7 +114,11 @@ export async function injectFault(fault: PlannedFault, world: FaultWorld): Promi
         process.kill(pid, 'SIGSTOP');
         await sleep(fault.holdMs, signal);
       } finally {
-        process.kill(pid, 'SIGCONT');
+        try {
+          process.kill(pid, 'SIGCONT');
+        } catch {
+          // it died while stopped: the health check below names it in the table
+        }
       }
       return healthy();
     }

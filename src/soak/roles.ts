@@ -102,11 +102,22 @@ export class RoleProcess {
   }
 
   pause(): void {
-    if (this.child?.pid) process.kill(this.child.pid, 'SIGSTOP');
+    this.signal('SIGSTOP');
   }
 
   resume(): void {
-    if (this.child?.pid) process.kill(this.child.pid, 'SIGCONT');
+    this.signal('SIGCONT');
+  }
+
+  /** A signal to the current incarnation; one that has just ended is not an error. */
+  private signal(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (!pid) return;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone already: the supervisor notes and restarts it
+    }
   }
 
   /** SIGTERM (the process's own graceful stop), SIGKILL after `graceMs`; resolves with how it ended. */
@@ -114,10 +125,13 @@ export class RoleProcess {
     const child = this.child;
     if (!child?.pid) return 'not running';
     const pid = child.pid;
-    process.kill(pid, 'SIGCONT'); // a paused process cannot act on SIGTERM
+    this.signal('SIGCONT'); // a paused process cannot act on SIGTERM
     child.kill('SIGTERM');
-    const timer = sleep(graceMs).then(() => 'timeout');
+    // Cancelled once the process ends, so no timer keeps the soak alive after its table.
+    const cancel = new AbortController();
+    const timer = sleep(graceMs, cancel.signal).then(() => (cancel.signal.aborted ? 'ended' : 'timeout'));
     const how = await Promise.race([this.exited, timer]);
+    cancel.abort();
     if (how === 'timeout') {
       child.kill('SIGKILL');
       return `${await this.exited} after ${graceMs / 1000} s without stopping`;
