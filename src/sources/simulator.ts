@@ -144,6 +144,8 @@ export function createSimulatorSource(
   const clock = new Pacer(clockPace(), { maxLagMs: Infinity });
   let running = false;
   let eventTimeMs: number | undefined;
+  // Passages handed to the producer; the traffic model may have generated more (a batch is yielded in slices).
+  let read = 0;
 
   const followWallClock = (): void => {
     cursor = Date.now();
@@ -179,7 +181,11 @@ export function createSimulatorSource(
         }
         if (batch.length === 0) continue;
         eventTimeMs = Date.parse(batch[batch.length - 1]!.passage.passedAt);
-        for (let i = 0; i < batch.length; i += clock.batchLimit) yield batch.slice(i, i + clock.batchLimit);
+        for (let i = 0; i < batch.length; i += clock.batchLimit) {
+          const slice = batch.slice(i, i + clock.batchLimit);
+          read += slice.length;
+          yield slice;
+        }
       }
     } finally {
       running = false;
@@ -200,7 +206,7 @@ export function createSimulatorSource(
     },
     getPace: () => pace,
     progress(): SourceProgress {
-      const p: SourceProgress = { read: traffic.seq, rejected: 0 };
+      const p: SourceProgress = { read, rejected: 0 };
       if (eventTimeMs !== undefined) p.eventTimeMs = eventTimeMs;
       if (compression > 1 && !caughtUp) p.note = `one simulated day every ${options.dayMinutes} min`;
       else if (caughtUp && pace.kind === 'rate' && pace.perSecond > 0 && traffic.options.curve !== 'flat') {
