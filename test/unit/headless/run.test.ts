@@ -45,6 +45,8 @@ interface World {
   drop: Set<string>;
   /** The sink stops persisting (stuck). */
   stuck: boolean;
+  /** MySQL refuses the sink's writes for good with this message: it persists nothing and says so. */
+  refused?: string;
 }
 
 function fakeParts(world: World): Partial<PipelineParts> {
@@ -54,7 +56,10 @@ function fakeParts(world: World): Partial<PipelineParts> {
       let timer: NodeJS.Timeout | undefined;
       const store = new ThrottledStore<SinkSnapshot>(
         () => ({
-          status: { kind: timer ? 'running' : 'stopped' },
+          status:
+            timer && world.refused
+              ? { kind: 'error', message: world.refused, willRetry: true, retryInMs: 30_000, permanent: true }
+              : { kind: timer ? 'running' : 'stopped' },
           groupId,
           assignment: {},
           consumed: persisted,
@@ -74,6 +79,7 @@ function fakeParts(world: World): Partial<PipelineParts> {
       );
       const poll = (): void => {
         if (world.stuck) return;
+        if (world.refused) return store.touch();
         for (const topic of [topics.passages, topics.payments, topics.plazas]) {
           const log = world.broker.topics.get(topic) ?? [];
           const at = world.sinkAt.get(topic) ?? 0;
@@ -268,6 +274,25 @@ describe('headless run (in-memory engines)', () => {
     const result = await run();
     expect(result.exitCode).toBe(1);
     expect(String(lines.at(-1)!.reason)).toMatch(/^not reconciled: the sink made no progress/);
+  });
+
+  it('a run that ends with MySQL refusing the sink for good exits 1 naming the cause', async () => {
+    const denied = "MySQL refuses the sink's writes: INSERT command denied to user 'ts'@'localhost'";
+    const consumer = setup({ role: 'consumer', duration: '200ms' }, {});
+    consumer.world.refused = denied;
+    expect((await consumer.run()).exitCode).toBe(1);
+    expect(consumer.lines.at(-1)).toMatchObject({ role: 'consumer', reason: `sink error: ${denied}` });
+    // Status lines say it as an error to fix, not as an outage being retried.
+    expect(consumer.lines.some((l) => l.type === 'status' && String(l.sink).includes('(needs a fix'))).toBe(
+      true,
+    );
+
+    const all = setup({ source: ['file:a'] }, { 'file:a': () => new FakeSource('file:a', 100, 100) });
+    all.world.refused = denied;
+    expect((await all.run()).exitCode).toBe(1);
+    expect(String(all.lines.at(-1)!.reason)).toMatch(
+      /^sink error: MySQL refuses the sink's writes: INSERT command denied.*; not reconciled: the sink made no progress/,
+    );
   });
 
   it('a producer-only run exits 0 once Kafka acknowledged everything, without reconciling MySQL', async () => {
