@@ -90,7 +90,7 @@ it('loses and doubles nothing while partition leaders are killed -9 three times 
   expect(kills.map((k) => k.leads).every((n) => n >= 1)).toBe(true);
   const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
   const acked = new Set(readFileSync(ackLog, 'utf8').split('\n').filter(Boolean));
-  expect(acked.size).toBeGreaterThan(RUN_SECONDS * 1000);
+  expect(acked.size).toBeGreaterThan(10_000);
 
   // The independent reader: everything the passages topic holds (kcat when installed).
   const kafka = createKafka(
