@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { KafkaAdmin } from '../../../src/kafka/admin.ts';
+import { KafkaPublisher } from '../../../src/kafka/producer.ts';
 import { createKafka } from '../../../src/kafka/client.ts';
 import { isAlive } from '../../../src/stack/processes.ts';
 import { readRecord } from '../../../src/stack/record.ts';
@@ -40,6 +41,53 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const DIRECT_TOPIC = 'failover-direct';
+
+/** Every record the topic holds now: as many as its partitions' offsets say, so a loss cannot stall the read. */
+async function readAll(kafka: ReturnType<typeof createKafka>, topic: string) {
+  const admin = await new KafkaAdmin(kafka).connect();
+  try {
+    const offsets = await admin.topicOffsets(topic);
+    const held = offsets.reduce((n, p) => n + Number(BigInt(p.high) - BigInt(p.low)), 0);
+    return await readTopic(kafka, BROKERS, topic, (r) => r.length >= held);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Sends until stopped; resolves with the ids Kafka acknowledged (a failed send is not counted, only logged). */
+function directSends(kafka: ReturnType<typeof createKafka>): { stop(): Promise<Set<string>> } {
+  const publisher = new KafkaPublisher(kafka, { compression: 'none' });
+  const acked = new Set<string>();
+  let stopped = false;
+  let seq = 0;
+  const loop = (async () => {
+    await publisher.connect();
+    while (!stopped) {
+      const started = Date.now();
+      const messages = Array.from({ length: 300 }, () => {
+        const id = `m-${seq++}`;
+        return { key: String(seq % 11), value: id };
+      });
+      try {
+        await publisher.send([{ topic: DIRECT_TOPIC, messages }]);
+        for (const m of messages) acked.add(m.value);
+      } catch {
+        // Not acknowledged: it may or may not be in Kafka, and is not counted.
+      }
+      await sleep(Math.max(0, 100 - (Date.now() - started)));
+    }
+    await publisher.disconnect();
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return acked;
+    },
+  };
+}
 
 /** `stack up` brings the killed broker back; on a busy box its first readiness wait can run out, so try again. */
 async function restartStack(): Promise<void> {
@@ -73,6 +121,14 @@ it('loses and doubles nothing while partition leaders are killed -9 three times 
 
   const admin = await new KafkaAdmin(createKafka({ ...stack.config.kafka, brokers: BROKERS })).connect();
   const kills: { id: number; leads: number; at: number }[] = [];
+  // Beside the pipeline, the publisher alone as a plain client uses it: a send of 300 messages every 100 ms to a
+  // topic of its own, so sends are in flight whenever a leader dies (the shape of the original reproduction).
+  await admin.ensureTopics([
+    { topic: DIRECT_TOPIC, partitions: 6, replicationFactor: 3, config: { 'min.insync.replicas': '2' } },
+  ]);
+  const direct = directSends(
+    createKafka({ ...stack.config.kafka, brokers: BROKERS }, { clientIdSuffix: '-direct' }),
+  );
   try {
     for (const at of KILLS_AT_SECONDS) {
       await sleep(Math.max(0, started + at * 1000 - Date.now()));
@@ -86,6 +142,7 @@ it('loses and doubles nothing while partition leaders are killed -9 three times 
   } finally {
     await admin.disconnect();
   }
+  const directAcked = await direct.stop();
   const code = await exited;
   expect(kills.map((k) => k.leads).every((n) => n >= 1)).toBe(true);
   const summary = JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
@@ -97,13 +154,15 @@ it('loses and doubles nothing while partition leaders are killed -9 three times 
     { ...stack.config.kafka, brokers: BROKERS },
     { clientIdSuffix: '-failover-reader' },
   );
-  const reader = await new KafkaAdmin(kafka).connect();
-  const held = (await reader.topicOffsets('toll.passages')).reduce(
-    (n, p) => n + Number(BigInt(p.high) - BigInt(p.low)),
-    0,
-  );
-  await reader.disconnect();
-  const records = await readTopic(kafka, BROKERS, 'toll.passages', (r) => r.length >= held);
+  const directRecords = await readAll(kafka, DIRECT_TOPIC);
+  const directHeld = new Set(directRecords.map((r) => r.value));
+  const directLost = [...directAcked].filter((id) => !directHeld.has(id));
+  expect
+    .soft(directLost.slice(0, 10), `${directLost.length} acknowledged messages missing from ${DIRECT_TOPIC}`)
+    .toEqual([]);
+  expect(directAcked.size).toBeGreaterThan(10_000);
+
+  const records = await readAll(kafka, 'toll.passages');
   const inTopic = new Set(records.map((r) => (JSON.parse(r.value) as { eventId: string }).eventId));
   const lostInKafka = [...acked].filter((id) => !inTopic.has(id));
   expect(lostInKafka.slice(0, 10), `${lostInKafka.length} acknowledged passages missing from Kafka`).toEqual(
