@@ -104,7 +104,11 @@ describe('dead letters through a long Kafka outage', () => {
     const all = await readTopic(kafka, brokers, topics.dlq, (r) => r.length >= dead.length);
     expect(all.map((r) => r.value).sort()).toEqual([...bad].sort());
     expect(new Set(all.map((r) => r.headers['dead-letter-id'])).size).toBe(bad.length);
-    expect(sink.store.getSnapshot().deadLettered).toBe(bad.length);
+    // The store publishes snapshots throttled: the count may show a moment after the commit.
+    await waitFor(() => sink!.store.getSnapshot().deadLettered === bad.length, {
+      what: `the sink to count ${bad.length} dead letters (it shows ${sink!.store.getSnapshot().deadLettered})`,
+      timeoutMs: 5000,
+    });
     // None given up as refused by the broker (that would show as refused:<code>).
     expect(sink.store.getSnapshot().deadLetterReasons).toEqual({ 'not-json': bad.length });
   }, 420_000);
