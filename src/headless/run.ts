@@ -7,7 +7,7 @@
 import { ConfigError } from '../config/config.ts';
 import type { Config } from '../config/config.ts';
 import type { EngineStatus, ProducersSnapshot } from '../engines/types.ts';
-import type { DrainResult } from '../runtime/drain.ts';
+import type { DrainResult, OffsetMap } from '../runtime/drain.ts';
 import { offsetKey, waitForDrain } from '../runtime/drain.ts';
 import { createPipeline } from '../runtime/pipeline.ts';
 import type { Pipeline, PipelineOptions, PipelineParts } from '../runtime/pipeline.ts';
@@ -222,19 +222,25 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     phase = 'flushing';
     await pipeline.stopProducers();
     times.producersStoppedAt = Date.now();
-    verified = await verifyProduced(
-      pipeline.producers?.acknowledgements,
-      PRODUCED_ROLES.map((r) => pipeline.topics[r]),
-      services,
-    );
-    if (role === 'all' && spool) {
+    const producedTopics = PRODUCED_ROLES.map((r) => pipeline.topics[r]);
+    const tally = pipeline.producers?.acknowledgements;
+    const draining = role === 'all' && spool !== null;
+    // One read of the partitions' ends serves both the acknowledgement check and the drain's target.
+    const ends =
+      (tally?.counters.sends ?? 0) > 0 || draining
+        ? await services.highWatermarks(producedTopics).then(
+            (map) => ({ map }),
+            (e: unknown) => ({ error: (e as Error).message }),
+          )
+        : null;
+    verified = tally && ends ? verifyProduced(tally, ends) : null;
+    if (draining && ends) {
       phase = 'draining';
-      const topics = PRODUCED_ROLES.map((r) => pipeline.topics[r]);
       try {
-        const targets = await services.highWatermarks(topics);
+        if ('error' in ends) throw new Error(ends.error);
         drain = await waitForDrain({
-          targets,
-          committed: () => services.committed(pipeline.groupId, topics),
+          targets: ends.map,
+          committed: () => services.committed(pipeline.groupId, producedTopics),
           signal: interrupt.signal,
           ...(options.drainStallMs !== undefined ? { stallMs: options.drainStallMs } : {}),
         });
@@ -318,26 +324,21 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
 }
 
 /** Checks, once the producers have flushed, that every partition's log still reaches what it acknowledged. */
-async function verifyProduced(
-  tally: AckTally | undefined,
-  topics: string[],
-  services: RunServices,
-): Promise<ProducedVerification | null> {
-  if (!tally || !tally.counters.sends) return null;
+function verifyProduced(
+  tally: AckTally,
+  ends: { map: OffsetMap } | { error: string },
+): ProducedVerification | null {
+  if (!tally.counters.sends) return null;
   const { partitionAcks, resent, overlaps } = tally.counters;
   const base = { partitionAcks, resent, overlaps, partitionsChecked: tally.partitions };
-  try {
-    const ends = await services.highWatermarks(topics);
-    const shortfalls = tally
-      .shortfalls((topic, partition) => ends.get(offsetKey(topic, partition)))
-      .map(
-        (s) =>
-          `${s.topic}[${s.partition}] ends at ${s.logEnd ?? 'nothing'} but offsets up to ${s.acknowledgedEnd - 1n} were acknowledged`,
-      );
-    return { ...base, shortfalls, error: null };
-  } catch (e) {
-    return { ...base, shortfalls: [], error: (e as Error).message };
-  }
+  if ('error' in ends) return { ...base, shortfalls: [], error: ends.error };
+  const shortfalls = tally
+    .shortfalls((topic, partition) => ends.map.get(offsetKey(topic, partition)))
+    .map(
+      (s) =>
+        `${s.topic}[${s.partition}] ends at ${s.logEnd ?? 'nothing'} but offsets up to ${s.acknowledgedEnd - 1n} were acknowledged`,
+    );
+  return { ...base, shortfalls, error: null };
 }
 
 function usage(e: unknown, times: RunTimes): HeadlessResult {

@@ -28,6 +28,8 @@ export interface AckCounters {
   overlaps: number;
 }
 
+const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
+
 // Recent ranges kept per partition: enough to cover the acknowledgements of concurrent sends.
 const RANGES_PER_PARTITION = 64;
 
@@ -49,7 +51,7 @@ export class AckTally {
   private readonly ends = new Map<string, { topic: string; partition: number; end: bigint }>();
 
   record(topic: string, partition: number, end: bigint): void {
-    const key = `${topic}\u0000${partition}`;
+    const key = keyOf(topic, partition);
     const cur = this.ends.get(key);
     if (!cur) this.ends.set(key, { topic, partition, end });
     else if (end > cur.end) cur.end = end;
@@ -81,7 +83,7 @@ export class AckLedger {
 
   /** Records [base, base + count) unless it overlaps a recorded range; false when it does. */
   claim(topic: string, partition: number, base: bigint, count: number): boolean {
-    const key = `${topic}\u0000${partition}`;
+    const key = keyOf(topic, partition);
     const end = base + BigInt(count);
     let list = this.ranges.get(key);
     if (!list) this.ranges.set(key, (list = []));
@@ -107,7 +109,7 @@ export function verifyAcks(
   ledger: AckLedger,
 ): AckCheck {
   const byPartition = new Map<string, Acknowledgement>();
-  for (const a of acks) byPartition.set(`${a.topicName}\u0000${a.partition}`, a);
+  for (const a of acks) byPartition.set(keyOf(a.topicName, a.partition), a);
   const out: AckCheck = { confirmed: [], resend: [], problems: [] };
   ledger.counters.sends++;
   for (const { topic, messages } of sent) {
@@ -126,7 +128,7 @@ export function verifyAcks(
     if (unassigned.length)
       out.problems.push(`${topic}: ${unassigned.length} messages never assigned a partition`);
     for (const [partition, group] of groups) {
-      const ack = byPartition.get(`${topic}\u0000${partition}`);
+      const ack = byPartition.get(keyOf(topic, partition));
       const base = ack?.baseOffset === undefined ? -1n : BigInt(ack.baseOffset);
       let problem: string | null = null;
       if (!ack) problem = 'no acknowledgement';
