@@ -47,15 +47,18 @@ export class LagCollector {
     const existing = new Set(await this.admin.listTopics());
     const topics = this.options.topics.filter((t) => existing.has(t));
     const highWatermarks = new Map<string, { partition: number; low: string; high: string }[]>();
-    await Promise.all(
-      topics.map(async (topic) => {
-        const offsets = await this.admin.topicOffsets(topic);
-        highWatermarks.set(
-          topic,
-          offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })),
-        );
-      }),
-    );
+    // Read after the groups' commits, as Kafka's consumer-groups tool does: a live group's commit can then never
+    // be newer than the end it is compared with (which showed as a spurious "past end").
+    const readHighWatermarks = (): Promise<unknown> =>
+      Promise.all(
+        topics.map(async (topic) => {
+          const offsets = await this.admin.topicOffsets(topic);
+          highWatermarks.set(
+            topic,
+            offsets.map((o) => ({ partition: o.partition, low: o.low, high: o.high })),
+          );
+        }),
+      );
     for (const topic of topics) {
       if (this.historyAsked.has(topic)) continue;
       this.historyAsked.add(topic);
@@ -88,6 +91,7 @@ export class LagCollector {
         this.readsNothing.set(g.groupId, started);
       }
     });
+    await readHighWatermarks();
     // Dated after every request: whatever the answers say had happened by then.
     return { at: now(), highWatermarks, groups, history };
   }
