@@ -74,10 +74,17 @@ export interface Config {
     intervalMs: number;
     /** A file the producers append the event id of every passage Kafka acknowledged to (one per line). */
     ackLog?: string;
+    /**
+     * Rows a finite source may reject before the run fails: a count, or a share of the rows read (`{ percent }`).
+     * Unset: 0 for file imports, no limit for other sources.
+     */
+    maxRejects?: MaxRejects;
     queryTimeoutMs: number;
     rowCap: number;
   };
 }
+
+export type MaxRejects = { count: number } | { percent: number };
 
 type Parser = (raw: unknown) => unknown;
 
@@ -164,6 +171,15 @@ export function parseDate(r: unknown): number {
   const ms = Date.parse(iso.replace(' ', 'T'));
   return Number.isNaN(ms) ? bad() : ms;
 }
+
+/** `--max-rejects 10` or `--max-rejects 0.5%`. */
+const maxRejects: Parser = (r) => {
+  const m = /^(\d+(?:\.\d+)?)\s*(%)?$/.exec(String(r).trim());
+  if (!m) return bad();
+  const n = Number(m[1]);
+  if (m[2]) return n <= 100 ? { percent: n } : bad();
+  return Number.isInteger(n) ? { count: n } : bad();
+};
 
 const speed: Parser = (r) => {
   if (r === 'max') return 'max';
@@ -395,6 +411,13 @@ export const CONFIG_KEYS: KeyDef[] = [
     env: 'TOLLSTREAM_ACK_LOG',
     expected: 'a file path',
     parse: str,
+  },
+  {
+    key: 'run.maxRejects',
+    flag: 'maxRejects',
+    env: 'TOLLSTREAM_MAX_REJECTS',
+    expected: 'a number of rows like 0 or 25, or a share of the rows read like 0.5%',
+    parse: maxRejects,
   },
   {
     key: 'run.queryTimeoutMs',
