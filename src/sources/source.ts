@@ -12,6 +12,8 @@ export interface SourceProgress {
   total?: number;
   /** Input records rejected (bad rows); each is also reported through the source's logger. */
   rejected: number;
+  /** Rejected records per reason code (e.g. time, type, fields), when the source classifies them. */
+  rejectedByReason?: Record<string, number>;
   /** Event time of the newest record yielded, epoch ms. */
   eventTimeMs?: number;
   /** Human note for the UI, e.g. "waiting 30 s for next poll" or "server error 500, retrying". */
