@@ -74,6 +74,8 @@ export interface Config {
     intervalMs: number;
     /** A file the producers append the event id of every passage Kafka acknowledged to (one per line). */
     ackLog?: string;
+    /** Swap the rows an earlier import of the same file wrote for this run's (a file source, role all). */
+    replace?: boolean;
     /**
      * Rows a finite source may reject before the run fails: a count, or a share of the rows read (`{ percent }`).
      * Unset: 0 for file imports, no limit for other sources.
@@ -411,6 +413,13 @@ export const CONFIG_KEYS: KeyDef[] = [
     env: 'TOLLSTREAM_ACK_LOG',
     expected: 'a file path',
     parse: str,
+  },
+  {
+    key: 'run.replace',
+    flag: 'replace',
+    env: 'TOLLSTREAM_REPLACE',
+    expected: 'true or false',
+    parse: bool,
   },
   {
     key: 'run.maxRejects',
