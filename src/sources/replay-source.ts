@@ -13,6 +13,8 @@ import type { RejectLog, RejectedRow } from './rejects.ts';
 export interface RecordSource extends TollSource {
   /** The most recent rejected rows (bounded), oldest first, each with file or URL, line and reason. */
   recentRejects(): RejectedRow[];
+  /** The identity of the input's content (a file's `file-<hash>`), the prefix of its event ids; after plazas(). */
+  importId?(): string | undefined;
 }
 
 /** Counters the reading side updates as it goes; progress() reads them. */
