@@ -23,9 +23,9 @@ import { createLogger } from '../util/log.ts';
 import type { Logger } from '../util/log.ts';
 import { realServices } from './services.ts';
 import type { RunServices } from './services.ts';
-import { ourLag, statusLine } from './status.ts';
+import { ourLag, sourceSummaries, statusLine } from './status.ts';
 import type { EndReason, ProducedVerification, RunPhase, RunSummary } from './status.ts';
-import { verdict } from './verdict.ts';
+import { rejectLimit, verdict } from './verdict.ts';
 
 export interface HeadlessOptions {
   /** Where NDJSON lines go (stdout by default). */
@@ -253,6 +253,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
         try {
           reconciled = await reconcile(spool.chunks(RECONCILE_CHUNK), services.lookup, {
             signal: interrupt.signal,
+            since: startedAt,
           });
         } catch (e) {
           reconcileError = (e as Error).message;
@@ -262,6 +263,8 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     phase = 'stopping';
   } finally {
     clearInterval(ticker);
+    // The last status line, also for a run shorter than one interval.
+    emit();
     if (durationTimer) clearTimeout(durationTimer);
     unwatch?.();
     sinkStatusAtEnd = pipeline.sink?.store.getSnapshot().status ?? null;
@@ -287,6 +290,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     drain,
     reconcile: reconciled,
     ...(reconcileError ? { reconcileError } : {}),
+    ...(config.run.maxRejects ? { maxRejects: config.run.maxRejects } : {}),
   });
   const producingS = times.producersStartedAt
     ? ((times.producersStoppedAt ?? times.endedAt) - times.producersStartedAt) / 1000
@@ -297,11 +301,22 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     role,
     stoppedBy: endReason ?? 'signal',
     durationS: Math.round((times.endedAt - startedAt) / 100) / 10,
+    sources: sourceSummaries(producers, (p) => rejectLimit(p, config.run.maxRejects)),
     produced: producers?.totals.acked ?? null,
     failed: producers?.totals.failed ?? null,
     unacked: producers ? producers.totals.sent - producers.totals.acked - producers.totals.failed : null,
     payments: producers ? producers.producers.reduce((n, p) => n + p.payments, 0) : null,
     persisted: sink?.persisted ?? null,
+    rows: sink
+      ? {
+          passages: sink.persisted,
+          payments: sink.payments,
+          thisRun: reconciled
+            ? { written: reconciled.written, alreadyPresent: reconciled.found - reconciled.written }
+            : null,
+          backlog: reconciled ? Math.max(0, sink.persisted - reconciled.written) : null,
+        }
+      : null,
     alreadyPresent: sink?.alreadyPresent ?? null,
     deadLettered: sink?.deadLettered ?? null,
     duplicatesFound: reconciled?.duplicates ?? null,

@@ -7,6 +7,7 @@ import type {
   EngineStatus,
   LagSnapshot,
   LatencySummary,
+  ProducerSnapshot,
   ProducersSnapshot,
   SinkSnapshot,
 } from '../engines/types.ts';
@@ -126,16 +127,71 @@ export interface Verdict {
   exitCode: 0 | 1;
 }
 
+/** What one source did in the run: records read, passages Kafka acknowledged, records rejected and why. */
+export interface SourceSummary {
+  name: string;
+  source: string;
+  kind: string;
+  /** Input records read (rows, API items); `total` when the input's size is known. */
+  read: number;
+  total?: number;
+  produced: number;
+  payments: number;
+  rejected: number;
+  rejectedByReason: Record<string, number>;
+  /** Rows the source may reject before the run fails (null: no limit). */
+  maxRejects: number | null;
+  status: string;
+}
+
+export function sourceSummaries(
+  producers: ProducersSnapshot | null,
+  limit: (p: ProducerSnapshot) => number,
+): SourceSummary[] {
+  return (producers?.producers ?? []).map((p) => {
+    const max = limit(p);
+    return {
+      name: p.name,
+      source: p.spec,
+      kind: p.sourceKind,
+      read: p.progress.read,
+      ...(p.progress.total !== undefined ? { total: p.progress.total } : {}),
+      produced: p.acked,
+      payments: p.payments,
+      rejected: p.progress.rejected,
+      rejectedByReason: { ...(p.progress.rejectedByReason ?? {}) },
+      maxRejects: Number.isFinite(max) ? max : null,
+      status: describeStatus(p.status),
+    };
+  });
+}
+
+/**
+ * Rows the sink wrote, kept apart: passages and payments are different tables, and a sink that joins a topic with
+ * a backlog writes earlier runs' passages too. `thisRun` counts, of the passages this run produced, those whose row
+ * this run wrote and those MySQL held already (a replay); `backlog` is what the sink wrote for other runs.
+ */
+export interface PersistedSummary {
+  passages: number;
+  payments: number;
+  thisRun: { written: number; alreadyPresent: number } | null;
+  backlog: number | null;
+}
+
 export interface RunSummary {
   type: 'summary';
   role: Role;
   stoppedBy: EndReason;
   durationS: number;
+  /** Per source (producer): read / produced / rejected by reason. */
+  sources: SourceSummary[];
   produced: number | null;
   failed: number | null;
   unacked: number | null;
   payments: number | null;
+  /** Passage rows the sink wrote (all of them, whoever produced them); split up in `rows`. */
   persisted: number | null;
+  rows: PersistedSummary | null;
   alreadyPresent: number | null;
   deadLettered: number | null;
   duplicatesFound: number | null;

@@ -11,8 +11,8 @@
  * - consumer: nothing is produced in the process, so there is nothing to reconcile; it fails only when the sink
  *   gave up for good.
  */
-import type { Role } from '../config/config.ts';
-import type { EngineStatus, ProducersSnapshot } from '../engines/types.ts';
+import type { MaxRejects, Role } from '../config/config.ts';
+import type { EngineStatus, ProducerSnapshot, ProducersSnapshot } from '../engines/types.ts';
 import type { DrainResult } from '../runtime/drain.ts';
 import type { ReconcileResult } from '../runtime/reconcile.ts';
 import type { ProducedVerification, Verdict } from './status.ts';
@@ -29,6 +29,46 @@ export interface VerdictInputs {
   drain: DrainResult | null;
   reconcile: ReconcileResult | null;
   reconcileError?: string;
+  /** --max-rejects as configured (undefined: the per-kind default of rejectLimit). */
+  maxRejects?: MaxRejects;
+}
+
+/**
+ * The rows a finite source may reject before its run fails. A file is an import someone expects to land whole, so
+ * by default it may reject none; the other sources (replays of public data sets with known bad rows, APIs) report
+ * their rejects but fail only when --max-rejects is given.
+ */
+export function rejectLimit(
+  p: Pick<ProducerSnapshot, 'sourceKind' | 'finite' | 'progress'>,
+  max?: MaxRejects,
+): number {
+  if (!p.finite) return Infinity;
+  const limit = max ?? (p.sourceKind === 'file' ? { count: 0 } : undefined);
+  if (!limit) return Infinity;
+  return 'count' in limit ? limit.count : Math.floor((p.progress.read * limit.percent) / 100);
+}
+
+const describeLimit = (max: MaxRejects | undefined, limit: number): string =>
+  max === undefined
+    ? 'a file import may reject none by default; allow some with --max-rejects N or N%'
+    : 'count' in max
+      ? `--max-rejects allows ${max.count}`
+      : `--max-rejects ${max.percent}% allows ${limit}`;
+
+/** The first finite source that rejected more rows than it may, as one line naming the reasons. */
+export function rejectProblem(producers: ProducersSnapshot | null, max?: MaxRejects): string | null {
+  for (const p of producers?.producers ?? []) {
+    const limit = rejectLimit(p, max);
+    if (p.progress.rejected <= limit) continue;
+    const reasons = Object.entries(p.progress.rejectedByReason ?? {})
+      .sort(([, a], [, b]) => b - a)
+      .map(([code, n]) => `${code} ${n}`)
+      .join(', ');
+    return `${p.spec}: ${p.progress.rejected} of ${p.progress.read} rows rejected${
+      reasons ? ` (${reasons})` : ''
+    }, more than the run may reject (${describeLimit(max, limit)}); the log names each row, and tollstream import --dry-run previews the mapping`;
+  }
+  return null;
 }
 
 function producerProblem(
@@ -58,7 +98,7 @@ function sinkProblem(status: EngineStatus | null): string | null {
 }
 
 export function verdict(i: VerdictInputs): Verdict {
-  const problem = producerProblem(i.producers, i.verified);
+  const problem = producerProblem(i.producers, i.verified) ?? rejectProblem(i.producers, i.maxRejects);
   const sink = sinkProblem(i.sinkStatus);
   switch (i.role) {
     case 'consumer': {

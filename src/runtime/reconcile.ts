@@ -15,6 +15,8 @@ import type { Storage } from '../storage/db.ts';
 export interface PassageRows {
   /** Rows in payments for the passage (0 for a passage not paid, or whose payment is not persisted). */
   payments: number;
+  /** When the sink wrote the passage row (its process clock), epoch ms. */
+  ingestedAtMs?: number;
 }
 
 /** The ids asked for that have a passage row, with what else MySQL holds of them. */
@@ -24,6 +26,8 @@ export interface ReconcileResult {
   /** Distinct ids checked (per chunk; an id acknowledged twice in different chunks counts twice). */
   checked: number;
   found: number;
+  /** Of the found, those whose row was written at or after `since` (this run's own writes; the rest were there). */
+  written: number;
   missing: number;
   /** Up to 5 missing ids, for the one-line reason. */
   missingSample: string[];
@@ -36,9 +40,16 @@ export const RECONCILE_CHUNK = 2000;
 export async function reconcile(
   ids: AsyncIterable<string[]>,
   lookup: PassageLookup,
-  { signal }: { signal?: AbortSignal } = {},
+  { signal, since }: { signal?: AbortSignal; since?: number } = {},
 ): Promise<ReconcileResult> {
-  const result: ReconcileResult = { checked: 0, found: 0, missing: 0, missingSample: [], duplicates: 0 };
+  const result: ReconcileResult = {
+    checked: 0,
+    found: 0,
+    written: 0,
+    missing: 0,
+    missingSample: [],
+    duplicates: 0,
+  };
   for await (const chunk of ids) {
     if (signal?.aborted) throw new Error('reconciliation interrupted');
     const distinct = [...new Set(chunk)];
@@ -51,6 +62,8 @@ export async function reconcile(
         if (result.missingSample.length < 5) result.missingSample.push(id);
       } else {
         result.found++;
+        if (since !== undefined && held.ingestedAtMs !== undefined && held.ingestedAtMs >= since)
+          result.written++;
         if (held.payments > 1) result.duplicates += held.payments - 1;
       }
     }
@@ -62,11 +75,12 @@ export function sqlPassageLookup(storage: Storage): PassageLookup {
   return async (eventIds) => {
     const out = new Map<string, PassageRows>();
     if (!eventIds.length) return out;
-    const passages = await storage.query<{ event_id: string }>(
-      'SELECT event_id FROM passages WHERE event_id IN (?)',
+    const passages = await storage.query<{ event_id: string; ingested: number | string }>(
+      "SELECT event_id, TIMESTAMPDIFF(MICROSECOND, '1970-01-01', ingested_at) DIV 1000 AS ingested FROM passages WHERE event_id IN (?)",
       [eventIds],
     );
-    for (const r of passages) out.set(r.event_id, { payments: 0 });
+    for (const r of passages)
+      out.set(r.event_id, { payments: 0, ingestedAtMs: Math.round(Number(r.ingested)) });
     const payments = await storage.query<{ event_id: string; n: number | string }>(
       'SELECT event_id, COUNT(*) AS n FROM payments WHERE event_id IN (?) GROUP BY event_id',
       [eventIds],

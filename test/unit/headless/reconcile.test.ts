@@ -26,7 +26,28 @@ describe('reconcile', () => {
       ['a', 'b'],
       ['c', 'd', 'e'],
     ]);
-    expect(result).toEqual({ checked: 5, found: 3, missing: 2, missingSample: ['c', 'e'], duplicates: 1 });
+    expect(result).toEqual({
+      checked: 5,
+      found: 3,
+      written: 0,
+      missing: 2,
+      missingSample: ['c', 'e'],
+      duplicates: 1,
+    });
+  });
+
+  it('tells rows this run wrote from rows MySQL held before it (by when the sink wrote them)', async () => {
+    const inDb = new Map([
+      ['old', { payments: 1, ingestedAtMs: 999 }],
+      ['new', { payments: 1, ingestedAtMs: 1000 }],
+      ['newer', { payments: 1, ingestedAtMs: 5000 }],
+    ]);
+    const result = await reconcile(
+      chunksOf(['old', 'new', 'newer', 'gone'], 10),
+      async (ids) => new Map(ids.filter((id) => inDb.has(id)).map((id) => [id, inDb.get(id)!])),
+      { since: 1000 },
+    );
+    expect(result).toMatchObject({ checked: 4, found: 3, written: 2, missing: 1 });
   });
 });
 

@@ -29,7 +29,7 @@ const ok: VerdictInputs = {
   producers: producers(),
   sinkStatus: { kind: 'stopped' },
   drain: { drained: true, lag: 0 },
-  reconcile: { checked: 5000, found: 5000, missing: 0, missingSample: [], duplicates: 0 },
+  reconcile: { checked: 5000, found: 5000, written: 5000, missing: 0, missingSample: [], duplicates: 0 },
 };
 
 const refused = {
@@ -71,7 +71,14 @@ describe('headless verdict', () => {
   it('exits 1 naming missing passages', () => {
     const v = verdict({
       ...ok,
-      reconcile: { checked: 5000, found: 4998, missing: 2, missingSample: ['a', 'b'], duplicates: 0 },
+      reconcile: {
+        checked: 5000,
+        found: 4998,
+        written: 4998,
+        missing: 2,
+        missingSample: ['a', 'b'],
+        duplicates: 0,
+      },
     });
     expect(v.exitCode).toBe(1);
     expect(v.reconciled).toBe(false);
@@ -166,5 +173,53 @@ describe('headless verdict', () => {
         sinkStatus: { kind: 'error', message: 'x', willRetry: false },
       }),
     ).toEqual({ reconciled: null, reason: 'sink failed: x', exitCode: 1 });
+  });
+});
+
+describe('rejected rows', () => {
+  const file = (rejected: number, read = 5000): Partial<ProducerSnapshot> => ({
+    spec: 'file:fastag.csv#plaza=TollBoothID',
+    sourceKind: 'file',
+    finite: true,
+    progress: { read, rejected, rejectedByReason: rejected ? { time: rejected - 1, type: 1 } : {} },
+  });
+
+  it('fails a file import that rejected any row by default, naming the reasons', () => {
+    const v = verdict({ ...ok, producers: producers(file(3)) });
+    expect(v.exitCode).toBe(1);
+    expect(v.reason).toMatch(
+      /^file:fastag\.csv#plaza=TollBoothID: 3 of 5000 rows rejected \(time 2, type 1\)/,
+    );
+    expect(v.reason).toMatch(/--max-rejects/);
+  });
+
+  it('passes a file import with no rejects, and one within --max-rejects', () => {
+    expect(verdict({ ...ok, producers: producers(file(0)) }).exitCode).toBe(0);
+    expect(verdict({ ...ok, producers: producers(file(3)), maxRejects: { count: 3 } }).exitCode).toBe(0);
+    expect(verdict({ ...ok, producers: producers(file(3)), maxRejects: { count: 2 } }).exitCode).toBe(1);
+  });
+
+  it('reads a percentage of the rows read', () => {
+    expect(verdict({ ...ok, producers: producers(file(50)), maxRejects: { percent: 1 } }).exitCode).toBe(0);
+    expect(verdict({ ...ok, producers: producers(file(51)), maxRejects: { percent: 1 } }).exitCode).toBe(1);
+  });
+
+  it('fails a run that rejected every row', () => {
+    const v = verdict({ ...ok, producers: producers({ ...file(5000), acked: 0, sent: 0, payments: 0 }) });
+    expect(v.exitCode).toBe(1);
+    expect(v.reason).toMatch(/5000 of 5000 rows rejected/);
+  });
+
+  it('lets other finite sources reject rows unless --max-rejects is given; endless sources never fail on rejects', () => {
+    const replay = {
+      spec: 'tolldata:x',
+      sourceKind: 'tolldata',
+      finite: true,
+      progress: { read: 10, rejected: 2 },
+    };
+    expect(verdict({ ...ok, producers: producers(replay) }).exitCode).toBe(0);
+    expect(verdict({ ...ok, producers: producers(replay), maxRejects: { count: 0 } }).exitCode).toBe(1);
+    const endless = { ...replay, spec: 'http://x', sourceKind: 'http', finite: false };
+    expect(verdict({ ...ok, producers: producers(endless), maxRejects: { count: 0 } }).exitCode).toBe(0);
   });
 });
