@@ -67,6 +67,63 @@ CREATE TABLE IF NOT EXISTS sink_offsets (
   PRIMARY KEY (group_id, topic, kafka_partition)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- A replace run (`--replace`) stages a file's rows here instead of in passages and payments: the sink writes them
+-- in the same transaction as sink_offsets, under the run's stage_id (<import id>:<run id>). Once the run has
+-- persisted the whole file, one transaction swaps them for the rows the earlier import of the file wrote (the
+-- event ids starting with "<import id>-"); a run that fails deletes them and the live tables stay as they were.
+CREATE TABLE IF NOT EXISTS passages_staging (
+  stage_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  plaza_id SMALLINT UNSIGNED NOT NULL,
+  lane TINYINT UNSIGNED NULL,
+  vehicle_id VARCHAR(32) NOT NULL,
+  vehicle_type VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  axles TINYINT UNSIGNED NULL,
+  passed_at DATETIME(3) NOT NULL,
+  source VARCHAR(64) NULL,
+  kafka_topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  kafka_partition INT NOT NULL,
+  kafka_offset BIGINT NOT NULL,
+  ingested_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (stage_id, event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS payments_staging (
+  stage_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  payment_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  plaza_id SMALLINT UNSIGNED NOT NULL,
+  method VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  amount_cents INT UNSIGNED NOT NULL,
+  currency CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  paid_at DATETIME(3) NOT NULL,
+  kafka_partition INT NOT NULL,
+  kafka_offset BIGINT NOT NULL,
+  ingested_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (stage_id, payment_id),
+  KEY payments_staging_event (stage_id, event_id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- One row per replace run. state: staging (the sink accepts its rows), replaced (swapped; the counts say what
+-- for what) or abandoned (failed or superseded; reason says why, its staged rows are deleted and no more are
+-- accepted).
+CREATE TABLE IF NOT EXISTS imports (
+  stage_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  import_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  run_id VARCHAR(63) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  source VARCHAR(2048) NOT NULL,
+  state VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  passages_removed INT UNSIGNED NULL,
+  passages_inserted INT UNSIGNED NULL,
+  payments_removed INT UNSIGNED NULL,
+  payments_inserted INT UNSIGNED NULL,
+  started_at DATETIME(3) NOT NULL,
+  replaced_at DATETIME(3) NULL,
+  ended_at DATETIME(3) NULL,
+  reason VARCHAR(1024) NULL,
+  KEY imports_import (import_id, started_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- The column names of the classic toll pipeline, so its queries keep working.
 CREATE OR REPLACE VIEW livetolldata AS
   SELECT passed_at AS `timestamp`, vehicle_id, vehicle_type, plaza_id AS toll_plaza_id
@@ -74,5 +131,6 @@ CREATE OR REPLACE VIEW livetolldata AS
 
 -- Bump the number with every change to this file; `stack status` reports it.
 -- Version 2: sink_offsets.topic_id (src/storage/schema.ts adds it to databases of version 1).
-INSERT INTO schema_version (id, version, applied_at) VALUES (1, 2, UTC_TIMESTAMP(3))
-  ON DUPLICATE KEY UPDATE applied_at = IF(version = 2, applied_at, UTC_TIMESTAMP(3)), version = 2;
+-- Version 3: passages_staging, payments_staging and imports (created above in databases of version 2).
+INSERT INTO schema_version (id, version, applied_at) VALUES (1, 3, UTC_TIMESTAMP(3))
+  ON DUPLICATE KEY UPDATE applied_at = IF(version = 3, applied_at, UTC_TIMESTAMP(3)), version = 3;

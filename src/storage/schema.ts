@@ -33,6 +33,8 @@ export async function applySchema(storage: Storage, database: string): Promise<n
 /**
  * Brings tables created by an older schema.sql up to date: `CREATE TABLE IF NOT EXISTS` leaves an existing table
  * as it is, and MySQL 8 (unlike MariaDB) has no `ADD COLUMN IF NOT EXISTS`. Each step checks before it changes.
+ * Version 3 only adds tables (passages_staging, payments_staging, imports): schema.sql's own statements create
+ * them in a database of version 2, so it needs no step here.
  */
 async function upgrade(tx: Transaction, database: string): Promise<void> {
   // Version 2: the topic incarnation of each stored sink offset. Old rows get NULL ("not recorded"): the sink

@@ -1,6 +1,7 @@
 /**
- * A database made by an older schema.sql (version 1: sink_offsets without topic_id) is upgraded in place, by
- * `stack up` (applySchema) and by a sink starting against it, keeping its rows.
+ * A database made by an older schema.sql (version 1: sink_offsets without topic_id; version 2: no staging tables
+ * for replace runs) is upgraded in place, by `stack up` (applySchema) and by a sink starting against it, keeping
+ * its rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSink } from '../../../src/engines/sink/index.ts';
@@ -21,8 +22,29 @@ describe('schema upgrade', () => {
     await k.cleanup();
   });
 
+  const REPLACE_TABLES = ['imports', 'passages_staging', 'payments_staging'];
+
+  /** Turns the database back into what schema.sql version 2 made, with one passage. */
+  async function versionTwo(): Promise<void> {
+    await db.storage.execute('DELETE FROM passages');
+    for (const t of REPLACE_TABLES) await db.storage.execute(`DROP TABLE IF EXISTS ${t}`);
+    await db.storage.execute('UPDATE schema_version SET version = 2 WHERE id = 1');
+    await db.storage.execute(
+      "INSERT INTO passages (event_id, plaza_id, vehicle_id, vehicle_type, passed_at, kafka_topic, kafka_partition, kafka_offset, ingested_at) VALUES ('v2-1', 4001, 'V1', 'car', '2023-01-06 11:20:00', 'toll.passages', 0, 7, UTC_TIMESTAMP(3))",
+    );
+  }
+
+  const tables = async (): Promise<string[]> =>
+    (
+      await db.storage.query<{ t: string }>(
+        'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? ORDER BY 1',
+        [db.name],
+      )
+    ).map((r) => r.t);
+
   /** Turns the database back into what schema.sql version 1 made, with one stored offset. */
   async function versionOne(group: string): Promise<void> {
+    await versionTwo();
     await db.storage.execute('DELETE FROM sink_offsets');
     await db.storage.execute('ALTER TABLE sink_offsets DROP COLUMN topic_id');
     await db.storage.execute('UPDATE schema_version SET version = 1 WHERE id = 1');
@@ -41,7 +63,7 @@ describe('schema upgrade', () => {
     ).map((r) => r.c);
 
   it('adds sink_offsets.topic_id, keeps the stored offsets (incarnation not recorded), idempotently', async () => {
-    expect(schemaFileVersion()).toBe(2);
+    expect(schemaFileVersion()).toBe(3);
     await versionOne('g-stack');
     expect(await columns()).not.toContain('topic_id');
     for (let i = 0; i < 2; i++) await applySchema(db.storage, db.name);
@@ -58,7 +80,24 @@ describe('schema upgrade', () => {
         'SELECT group_id, CAST(next_offset AS CHAR) AS next_offset, topic_id FROM sink_offsets',
       ),
     ).toEqual([{ group_id: 'g-stack', next_offset: '5109', topic_id: null }]);
-    expect(await databaseSchemaVersion(db.storage)).toBe(2);
+    expect(await databaseSchemaVersion(db.storage)).toBe(3);
+  });
+
+  it('version 2 gets the staging tables and imports of replace runs, keeping its rows, idempotently', async () => {
+    await versionTwo();
+    expect(await tables()).not.toEqual(expect.arrayContaining(['imports']));
+    for (let i = 0; i < 2; i++) await applySchema(db.storage, db.name);
+    expect(await tables()).toEqual(expect.arrayContaining(REPLACE_TABLES));
+    expect(await db.storage.query('SELECT event_id FROM passages')).toEqual([{ event_id: 'v2-1' }]);
+    const keys = await db.storage.query<{ t: string; c: string }>(
+      "SELECT table_name AS t, GROUP_CONCAT(column_name ORDER BY seq_in_index) AS c FROM information_schema.statistics WHERE table_schema = ? AND index_name = 'PRIMARY' AND table_name LIKE '%staging' GROUP BY table_name ORDER BY 1",
+      [db.name],
+    );
+    expect(keys).toEqual([
+      { t: 'passages_staging', c: 'stage_id,event_id' },
+      { t: 'payments_staging', c: 'stage_id,payment_id' },
+    ]);
+    expect(await databaseSchemaVersion(db.storage)).toBe(3);
   });
 
   it('is upgraded by a sink that starts against it', async () => {
@@ -70,6 +109,7 @@ describe('schema upgrade', () => {
     await sink.start();
     await sink.stop();
     expect(await columns()).toContain('topic_id');
-    expect(await databaseSchemaVersion(db.storage)).toBe(2);
+    expect(await tables()).toEqual(expect.arrayContaining(REPLACE_TABLES));
+    expect(await databaseSchemaVersion(db.storage)).toBe(3);
   });
 });

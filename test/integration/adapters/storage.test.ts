@@ -20,9 +20,12 @@ describe('storage adapter on the real MySQL server', () => {
       [db.name],
     );
     expect(tables.map((r) => r.t)).toEqual([
+      'imports',
       'livetolldata',
       'passages',
+      'passages_staging',
       'payments',
+      'payments_staging',
       'plazas',
       'schema_version',
       'sink_offsets',
