@@ -205,6 +205,18 @@ export interface RunSummary {
   verified: ProducedVerification | null;
   reconciled: boolean | null;
   reason: string | null;
+  /** A --replace run that swapped its rows in: what the earlier import of the file had, and what replaced it. */
+  replaced?: ReplacedImport;
+}
+
+export interface ReplacedImport {
+  importId: string;
+  runId: string;
+  /** Passages of the earlier import removed, and this run's passages put in their place. */
+  removed: number;
+  inserted: number;
+  paymentsRemoved: number;
+  paymentsInserted: number;
 }
 
 /**
