@@ -3,6 +3,7 @@
  *   tollstream                 full-screen monitor (producers and consumer in-process)
  *   tollstream --headless      the same engines without UI
  *   tollstream stack ...       Docker-free ZooKeeper + Kafka + MySQL schema
+ *   tollstream import ...      a finite source into Kafka and MySQL, with a preview (--dry-run)
  *   tollstream query ...       read-only SQL
  *   tollstream bench           benchmark
  *   tollstream soak            fault soak on a private stack
@@ -20,6 +21,7 @@ const HELP = `
     $ tollstream [options]                  full-screen monitor: producers + consumer in-process
     $ tollstream --headless [options]       the same engines without UI (NDJSON status on stdout)
     $ tollstream stack up|down|status       Docker-free ZooKeeper + Kafka (+ MySQL schema)
+    $ tollstream import SOURCE [--dry-run]  a file, replay or HTTP range into Kafka and MySQL, or a preview of it
     $ tollstream query "SQL" | --saved NAME read-only SQL against the passages database
     $ tollstream bench                      end-to-end benchmark against the running stack
     $ tollstream soak                       fault soak on a private 3-broker stack and MariaDB
@@ -34,6 +36,14 @@ const HELP = `
     --events N              stop after N passages produced
     --role R                producer | consumer | all (default all)
     --interval D            headless status interval (default 1s)
+
+  Import options (tollstream import SOURCE; SOURCE as for --source, see "Sources" below)
+    --dry-run               read and map the whole source, print the first rows as they would be produced and
+                            the rejects by reason; produce nothing
+    --rows N                rows the dry run prints (default 20)
+    --replace               replace what an earlier import of the same file wrote, in one transaction
+    --max-rejects N|N%      rows an import may reject before it fails (default 0 for files; also for --headless)
+    --format F              table (default on a terminal) | json (the headless NDJSON lines)
 
   Stack options
     stack up --brokers 1|3  one broker on 9092 or three on 9092-9094
@@ -68,7 +78,7 @@ const HELP = `
     --log-level L           debug | info | warn | error
 `;
 
-const COMMANDS = ['stack', 'query', 'bench', 'soak'] as const;
+const COMMANDS = ['stack', 'import', 'query', 'bench', 'soak'] as const;
 type Command = (typeof COMMANDS)[number] | 'monitor';
 
 function flagSpec(): AnyFlags {
@@ -85,6 +95,8 @@ function flagSpec(): AnyFlags {
     faults: { type: 'string' },
     mysqlPort: { type: 'string' },
     keep: { type: 'boolean' },
+    dryRun: { type: 'boolean' },
+    rows: { type: 'string' },
   };
   for (const def of CONFIG_KEYS) {
     if (!def.flag) continue;
@@ -113,7 +125,15 @@ export async function main(argv: string[]): Promise<number> {
     command === 'stack'
       ? rest.map((a, i) => (a === '--brokers' && /^\d+$/.test(rest[i + 1] ?? '') ? '--stack-brokers' : a))
       : rest;
-  const cli = meow(HELP, {
+  // The sources' options are only needed for --help; loading them on every start would slow the others.
+  const help = argv.includes('--help')
+    ? `${HELP}\n${(await import('../sources/index.ts'))
+        .describeSources()
+        .split('\n')
+        .map((l) => `  ${l}`)
+        .join('\n')}\n`
+    : HELP;
+  const cli = meow(help, {
     importMeta: import.meta,
     argv: args,
     flags: flagSpec(),
@@ -134,6 +154,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'stack':
       return (await import('../stack/command.ts')).runStackCommand(ctx);
+    case 'import':
+      return (await import('../imports/command.ts')).runImportCommand(ctx);
     case 'query':
       return (await import('../query/command.ts')).runQueryCommand(ctx);
     case 'bench':

@@ -38,10 +38,9 @@ export interface VerdictInputs {
  * by default it may reject none; the other sources (replays of public data sets with known bad rows, APIs) report
  * their rejects but fail only when --max-rejects is given.
  */
-export function rejectLimit(
-  p: Pick<ProducerSnapshot, 'sourceKind' | 'finite' | 'progress'>,
-  max?: MaxRejects,
-): number {
+export type RejectSubject = Pick<ProducerSnapshot, 'spec' | 'sourceKind' | 'finite' | 'progress'>;
+
+export function rejectLimit(p: Omit<RejectSubject, 'spec'>, max?: MaxRejects): number {
   if (!p.finite) return Infinity;
   const limit = max ?? (p.sourceKind === 'file' ? { count: 0 } : undefined);
   if (!limit) return Infinity;
@@ -56,8 +55,8 @@ const describeLimit = (max: MaxRejects | undefined, limit: number): string =>
       : `--max-rejects ${max.percent}% allows ${limit}`;
 
 /** The first finite source that rejected more rows than it may, as one line naming the reasons. */
-export function rejectProblem(producers: ProducersSnapshot | null, max?: MaxRejects): string | null {
-  for (const p of producers?.producers ?? []) {
+export function rejectProblem(sources: readonly RejectSubject[], max?: MaxRejects): string | null {
+  for (const p of sources) {
     const limit = rejectLimit(p, max);
     if (p.progress.rejected <= limit) continue;
     const reasons = Object.entries(p.progress.rejectedByReason ?? {})
@@ -98,7 +97,8 @@ function sinkProblem(status: EngineStatus | null): string | null {
 }
 
 export function verdict(i: VerdictInputs): Verdict {
-  const problem = producerProblem(i.producers, i.verified) ?? rejectProblem(i.producers, i.maxRejects);
+  const problem =
+    producerProblem(i.producers, i.verified) ?? rejectProblem(i.producers?.producers ?? [], i.maxRejects);
   const sink = sinkProblem(i.sinkStatus);
   switch (i.role) {
     case 'consumer': {
