@@ -43,7 +43,15 @@ export interface TollEvent {
   passage: Passage;
   payment?: Payment;
   plaza?: Plaza;
+  /**
+   * Set on the events of a replace run (`--replace`): the stage their rows are written to instead of `passages`
+   * and `payments` until the run swaps them in. Travels as the STAGE_HEADER header of both messages.
+   */
+  stage?: string;
 }
+
+/** The Kafka header that sends a passage or payment to the staging tables of a replace run (value: stage id). */
+export const STAGE_HEADER = 'tollstream-stage';
 
 export const TOPICS = {
   passages: 'toll.passages',

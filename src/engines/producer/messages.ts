@@ -2,6 +2,7 @@
  * What a passage, a payment and a plaza look like on the wire (DESIGN.md): keyed by plaza id as a decimal string,
  * so one plaza's traffic stays in one partition and in order; values are the JSON documents as the source made them.
  */
+import { STAGE_HEADER } from '../../domain/types.ts';
 import type { Plaza, TollEvent, TopicRole } from '../../domain/types.ts';
 import type { OutgoingMessage, TopicBatch } from '../../kafka/producer.ts';
 
@@ -27,10 +28,16 @@ export function eventBatches(
   const plazas: Plaza[] = [];
   for (const { events, receivedAt } of chunks) {
     const timestamp = String(receivedAt);
-    for (const { passage, payment, plaza } of events) {
-      passages.push({ key: plazaKey(passage.plazaId), value: JSON.stringify(passage), timestamp });
+    for (const { passage, payment, plaza, stage } of events) {
+      const headers = stage === undefined ? undefined : { [STAGE_HEADER]: stage };
+      passages.push({ key: plazaKey(passage.plazaId), value: JSON.stringify(passage), timestamp, headers });
       if (payment)
-        payments.push({ key: plazaKey(payment.plazaId), value: JSON.stringify(payment), timestamp });
+        payments.push({
+          key: plazaKey(payment.plazaId),
+          value: JSON.stringify(payment),
+          timestamp,
+          headers,
+        });
       if (plaza) plazas.push(plaza);
     }
   }

@@ -16,6 +16,7 @@ import { classifyChunk } from './classify.ts';
 import type { DeadLetterSource } from './dead-letter.ts';
 import { DeadLetterLedger } from './dead-letter-ledger.ts';
 import { sendDeadLetters } from './dead-letter-sender.ts';
+import { chunkStages } from './staging.ts';
 import type { SinkMetrics } from './metrics.ts';
 import type { TopicFacts } from './incarnation.ts';
 import { settlePartitions } from './incarnation.ts';
@@ -309,6 +310,7 @@ export class BatchHandler {
       offsetRowExists: this.offsetRows.has(partitionKey(topic, partition)),
       records,
       rejections,
+      stages: chunkStages(messages),
       // Runs inside the transaction: only looks up the letters published before it (never sends there).
       deadLetter: (r: typeof rejections) => Promise.resolve(this.deadLetters.outcome(source, r)),
     };
@@ -405,6 +407,15 @@ export class BatchHandler {
     m.payments += w.paymentsInserted;
     m.plazas += w.plazasUpserted;
     m.alreadyPresent += w.passages - w.passagesInserted + (w.payments - w.paymentsInserted);
+    for (const [stage, rows] of w.staged.discarded) {
+      m.stagedDiscarded += rows;
+      this.deps.log.info('rows of a replace run that is over (swapped or abandoned) discarded', {
+        stage,
+        rows,
+        topic,
+        partition,
+      });
+    }
     const at = Date.now();
     for (const r of w.deadLettered.sent) {
       m.deadLetter({

@@ -27,6 +27,8 @@ export interface SinkSnapshotExtras {
   skippedBelowOffset?: number;
   /** Batch attempts that failed and were retried (MySQL or Kafka unavailable, fenced by another member). */
   retries?: number;
+  /** Rows of replace runs that were over when they arrived (swapped or abandoned): not written anywhere. */
+  stagedDiscarded?: number;
   recentDeadLetters?: DeadLetterNote[];
 }
 export type SinkEngineSnapshot = SinkSnapshot & SinkSnapshotExtras;
@@ -45,6 +47,7 @@ export class SinkMetrics {
   alreadyPresent = 0;
   skippedBelowOffset = 0;
   retries = 0;
+  stagedDiscarded = 0;
   lastBatch: SinkSnapshot['lastBatch'];
   readonly latency = new LatencyHistogram();
   readonly recentLatency = new WindowedLatency(10, 1000);
@@ -107,6 +110,7 @@ export class SinkMetrics {
       recentLatency: this.recentLatency.summary(now),
       skippedBelowOffset: this.skippedBelowOffset,
       retries: this.retries,
+      stagedDiscarded: this.stagedDiscarded,
       recentDeadLetters: this.deadLetters.newest(this.deadLetters.capacity),
     };
   }

@@ -1,7 +1,8 @@
 /**
  * One chunk of one partition into MySQL in one transaction: lock the partition's offset row, decide what is new,
  * check that the new rejections' dead letters were published (before the transaction, see dead-letter-ledger.ts),
- * insert the rows, advance the offset, commit. Either all of it happens or none.
+ * insert the rows (those of a replace run into its staging tables, see staging.ts), advance the offset, commit.
+ * Either all of it happens or none.
  */
 import type { Plaza } from '../../domain/types.ts';
 import type { Storage, Transaction } from '../../storage/db.ts';
@@ -10,6 +11,8 @@ import type { DeadLetterResult } from './dead-letter-sender.ts';
 import type { ChunkVerdict, StoredOffset } from './offset-guard.ts';
 import { chunkVerdict } from './offset-guard.ts';
 import { advanceOffset, ensureOffsetRow, lockOffset, sqlTime, sqlTimeOf } from './offsets.ts';
+import type { ChunkStages, StagedOutcome, StagedRows } from './staging.ts';
+import { writeStaged } from './staging.ts';
 
 export interface ChunkPlan {
   groupId: string;
@@ -27,6 +30,8 @@ export interface ChunkPlan {
   offsetRowExists: boolean;
   records: SinkRecord[];
   rejections: Rejection[];
+  /** The stage of each record of a replace run, by offset (null: none in this chunk). */
+  stages?: ChunkStages;
   /**
    * What became of the new rejections' dead letters, published before the transaction; throws (rolling back) when
    * one was not, so the offset never moves past a letter Kafka does not hold. Sends nothing: no Kafka wait while
@@ -47,6 +52,8 @@ export interface WrittenChunk {
   paymentsInserted: number;
   plazasUpserted: number;
   deadLettered: DeadLetterResult;
+  /** Of the counts above, the rows of replace runs: written to staging tables, or discarded (stage closed). */
+  staged: StagedOutcome;
 }
 
 export type ChunkOutcome =
@@ -55,7 +62,7 @@ export type ChunkOutcome =
   | { kind: 'incarnation'; recorded: string | null }
   | WrittenChunk;
 
-const PASSAGE_COLUMNS = [
+export const PASSAGE_COLUMNS = [
   'event_id',
   'plaza_id',
   'lane',
@@ -69,7 +76,7 @@ const PASSAGE_COLUMNS = [
   'kafka_offset',
   'ingested_at',
 ];
-const PAYMENT_COLUMNS = [
+export const PAYMENT_COLUMNS = [
   'payment_id',
   'event_id',
   'plaza_id',
@@ -147,12 +154,14 @@ async function writeFrom(
   const now = sqlTime(Date.now());
   const passageRows: unknown[][] = [];
   const paymentRows: unknown[][] = [];
+  const staged: StagedRows = { passages: [], payments: [] };
   const plazas = new Map<number, Plaza | null>();
+  const stages = plan.stages ?? null;
   for (const r of records) {
     switch (r.kind) {
       case 'passage': {
         const p = r.passage;
-        passageRows.push([
+        const row = [
           p.eventId,
           p.plazaId,
           p.lane ?? null,
@@ -165,12 +174,15 @@ async function writeFrom(
           plan.partition,
           r.offset,
           now,
-        ]);
+        ];
+        const stage = stages?.get(r.offset);
+        if (stage === undefined) passageRows.push(row);
+        else staged.passages.push([stage, ...row]);
         break;
       }
       case 'payment': {
         const p = r.payment;
-        paymentRows.push([
+        const row = [
           p.paymentId,
           p.eventId,
           p.plazaId,
@@ -181,7 +193,10 @@ async function writeFrom(
           plan.partition,
           r.offset,
           now,
-        ]);
+        ];
+        const stage = stages?.get(r.offset);
+        if (stage === undefined) paymentRows.push(row);
+        else staged.payments.push([stage, ...row]);
         break;
       }
       case 'plaza':
@@ -202,6 +217,12 @@ async function writeFrom(
   // The sort is stable: of two records with one id in a chunk, the earlier offset still wins.
   passageRows.sort(byFirstColumn);
   paymentRows.sort(byFirstColumn);
+  const stagedOutcome = await writeStaged(
+    tx,
+    staged,
+    { passages: PASSAGE_COLUMNS, payments: PAYMENT_COLUMNS },
+    INSERT_CHUNK,
+  );
   // Replays of the same source record (same id, new Kafka offset) are ignored by the primary key.
   const passagesInserted = passageRows.length
     ? await tx.insertMany('passages', PASSAGE_COLUMNS, passageRows, { ignore: true, chunk: INSERT_CHUNK })
@@ -232,11 +253,12 @@ async function writeFrom(
     kind: 'written',
     storedBefore: stored,
     records,
-    passages: passageRows.length,
-    passagesInserted,
-    payments: paymentRows.length,
-    paymentsInserted,
+    passages: passageRows.length + stagedOutcome.passages,
+    passagesInserted: passagesInserted + stagedOutcome.passagesInserted,
+    payments: paymentRows.length + stagedOutcome.payments,
+    paymentsInserted: paymentsInserted + stagedOutcome.paymentsInserted,
     plazasUpserted: upserts.length + deleted.length,
     deadLettered,
+    staged: stagedOutcome,
   };
 }
