@@ -26,6 +26,8 @@ import type { RunServices } from './services.ts';
 import { ourLag, sourceSummaries, statusLine } from './status.ts';
 import type { EndReason, ProducedVerification, RunPhase, RunSummary } from './status.ts';
 import { rejectLimit, verdict } from './verdict.ts';
+import { finishReplace, prepareReplace } from '../imports/replace.ts';
+import type { ReplaceRun } from '../imports/replace.ts';
 
 export interface HeadlessOptions {
   /** Where NDJSON lines go (stdout by default). */
@@ -97,7 +99,9 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
       : null;
 
   let pipeline: Pipeline;
+  let replace: ReplaceRun | null;
   try {
+    replace = config.run.replace ? prepareReplace(config, log.child('replace')) : null;
     pipeline = createPipeline(config, {
       role,
       sources: config.run.sources,
@@ -106,7 +110,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
       logger: log,
       ...(config.run.events !== undefined ? { maxPassages: config.run.events } : {}),
       ...(recordAcked ? { onAcked: (_id: string, events) => recordAcked(events) } : {}),
-      ...(options.producerOptions ? { producerOptions: options.producerOptions } : {}),
+      producerOptions: replace ? replace.producerOptions(options.producerOptions) : options.producerOptions,
       ...(options.parts ? { parts: options.parts } : {}),
       lagIntervalMs: Math.min(2000, config.run.intervalMs),
       clusterMonitor: false,
@@ -251,7 +255,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
         times.drainedAt = Date.now();
         phase = 'reconciling';
         try {
-          reconciled = await reconcile(spool.chunks(RECONCILE_CHUNK), services.lookup, {
+          reconciled = await reconcile(spool.chunks(RECONCILE_CHUNK), replace?.lookup ?? services.lookup, {
             signal: interrupt.signal,
             since: startedAt,
           });
@@ -281,7 +285,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
 
   const producers = pipeline.producers?.store.getSnapshot() ?? null;
   const sink = pipeline.sink?.store.getSnapshot() ?? null;
-  const v = verdict({
+  const judged = verdict({
     role,
     interrupted: interrupt.signal.aborted,
     producers,
@@ -292,6 +296,8 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     ...(reconcileError ? { reconcileError } : {}),
     ...(config.run.maxRejects ? { maxRejects: config.run.maxRejects } : {}),
   });
+  // A replace run swaps its staged rows in only now that the run has passed its checks.
+  const { verdict: v, replaced } = await finishReplace(replace, judged, endReason);
   const producingS = times.producersStartedAt
     ? ((times.producersStoppedAt ?? times.endedAt) - times.producersStartedAt) / 1000
     : 0;
@@ -332,6 +338,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     verified,
     reconciled: v.reconciled,
     reason: v.reason,
+    ...(replaced ? { replaced } : {}),
   };
   out(JSON.stringify(summary));
   if (v.exitCode !== 0) log.error(v.reason ?? 'run failed');
