@@ -132,6 +132,7 @@ export function createFileSource(spec: string, options: FileOptions, ctx: Source
 
   /** Every record of the file, mapped or rejected; a fresh mapper per pass keeps plaza ids identical. */
   async function* records(mapper: RecordMapper): AsyncGenerator<MappedRow[]> {
+    await ctx.plazaRegistry?.load();
     const csv = new CsvReader({ delimiter: options.delimiter });
     const fromCsv = (r: CsvResult): MappedRow => {
       if (!r.ok) return { line: r.line, event: r.reason, text: r.text };
@@ -172,7 +173,7 @@ export function createFileSource(spec: string, options: FileOptions, ctx: Source
   }
 
   async function* inFileOrder(sorted: boolean): AsyncGenerator<TollEvent[]> {
-    const mapper = new RecordMapper(options.mapping, ctx.tz, 'file');
+    const mapper = new RecordMapper(options.mapping, ctx.tz, 'file', { registry: ctx.plazaRegistry });
     const all: TollEvent[] = [];
     for await (const chunk of records(mapper)) {
       const events: TollEvent[] = [];
@@ -206,7 +207,7 @@ export function createFileSource(spec: string, options: FileOptions, ctx: Source
   let plazas: Promise<Plaza[]> | undefined;
   /** Plaza records must precede the first passage, so the plaza field is read ahead in a separate pass. */
   async function scanPlazas(): Promise<Plaza[]> {
-    const mapper = new RecordMapper(options.mapping, ctx.tz, 'file');
+    const mapper = new RecordMapper(options.mapping, ctx.tz, 'file', { registry: ctx.plazaRegistry });
     for await (const _chunk of records(mapper)) {
       // mapping each record registers its plaza
     }

@@ -130,6 +130,7 @@ export function createHttpSource(spec: string, options: HttpOptions, ctx: Source
     ? new RecordMapper(options.mapping, ctx.tz, 'http', {
         announcePlazas: true,
         known: Object.values(options.mapping.plazaMap),
+        registry: ctx.plazaRegistry,
       })
     : undefined;
   const urlHash = hash32(options.url).toString(16);
@@ -235,6 +236,7 @@ export function createHttpSource(spec: string, options: HttpOptions, ctx: Source
   }
 
   async function* open(signal: () => AbortSignal): AsyncGenerator<TollEvent[]> {
+    if (mapper) await ctx.plazaRegistry?.load();
     cursor = (await store.load()) ?? startCursor(firstUrl());
     if (cursor.item > 0 || cursor.url !== firstUrl())
       log.info(`resuming ${options.url} at ${cursor.url}, item ${cursor.item}`);

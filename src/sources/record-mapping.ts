@@ -3,21 +3,22 @@
  * when an amount is mapped, its payment. Shared by the file and HTTP sources. A record either maps completely
  * and passes the same validation the sink applies, or is rejected with a reason: never sent half-parsed.
  *
- * Plaza ids. Numeric values 1..65535 are used as they are. Anything else (the FASTag data says "A-101") goes
- * through `plazaMap` when it names the value, and otherwise to a stable hash: 40000 + FNV-1a(value) mod 25536,
- * the same id on every run and machine. Hashes can collide; a second name landing on an id already taken is
- * rejected with a message asking for a plazaMap entry, so two plazas are never merged silently.
+ * Plaza ids. Numeric values 1..65535 are used as they are. Anything else (the FASTag data says "A-101") is a plaza
+ * code: `plazaMap` gives it an id when it names the code, and otherwise the plaza registry does (plaza-registry.ts):
+ * the id the code was registered with on the plaza topic, in any earlier run and from any source, or a new free
+ * id in 40000..65535 that the source publishes with the plaza's record. Two codes never share an id unless
+ * plazaMap says so; a numeric value that names a code's id is rejected with a message asking for a plazaMap entry.
  */
 import type { Passage, Payment, PaymentMethod, Plaza, TollEvent } from '../domain/types.ts';
 import { PAYMENT_METHODS } from '../domain/types.ts';
 import { validatePassageObject, validatePaymentObject } from '../domain/validate.ts';
 import type { OptionBag } from './options.ts';
-import { hash32 } from './random.ts';
+import { ALLOCATED_PLAZA_FIRST, PlazaRegistry } from './plaza-registry.ts';
 import { isoUtc } from './iso-time.ts';
 import { compileTimestampFormats, type TimestampParser } from './timestamp-format.ts';
 
-export const HASHED_PLAZA_BASE = 40_000;
-const HASHED_PLAZA_SLOTS = 65_536 - HASHED_PLAZA_BASE;
+/** The first id the plaza registry gives a new code (the slot its hash picks, when free). */
+export const HASHED_PLAZA_BASE = ALLOCATED_PLAZA_FIRST;
 
 export interface RecordMapping {
   plaza: string;
@@ -114,20 +115,29 @@ export class RecordMapper {
   /** Plazas whose record went out with an event (announcePlazas), or before the first one. */
   private readonly announced = new Set<number>();
 
+  private readonly registry: PlazaRegistry;
+
   /**
    * `announcePlazas`: a source that cannot list its plazas up front (an API) attaches a plaza's record to the first
    * event that names it; `known` are the ids it announced before the first passage.
+   * `registry`: the ids of plaza codes, shared by the sources of a process (SourceContext.plazaRegistry), loaded
+   * before the first record is mapped. Without one, codes get ids from a registry of this mapper's own, which
+   * knows no earlier run: for tests and tools that publish nothing.
    */
   constructor(
     private readonly mapping: RecordMapping,
     tz: string,
     private readonly source: string,
-    private readonly plazaAnnouncing: { announcePlazas: boolean; known?: readonly number[] } = {
-      announcePlazas: false,
-    },
+    private readonly plazaAnnouncing: {
+      announcePlazas?: boolean;
+      known?: readonly number[];
+      registry?: PlazaRegistry | undefined;
+    } = {},
   ) {
     this.parseTime = compileTimestampFormats(mapping.timeFormat, tz);
     for (const id of plazaAnnouncing.known ?? []) this.announced.add(id);
+    this.registry = plazaAnnouncing.registry ?? PlazaRegistry.inMemory();
+    for (const [code, id] of Object.entries(mapping.plazaMap)) this.registry.pin(code, id);
   }
 
   /** A validated event, or the reason the record cannot become one. */
@@ -197,7 +207,8 @@ export class RecordMapper {
   private plazaId(text: string): number {
     const mapped = this.mapping.plazaMap[text];
     const numeric = /^\d{1,5}$/.test(text) && +text >= 1 && +text <= 65535 ? +text : undefined;
-    const id = mapped ?? numeric ?? HASHED_PLAZA_BASE + (hash32(text) % HASHED_PLAZA_SLOTS);
+    if (numeric !== undefined && mapped === undefined) this.registry.reserve(numeric);
+    const id = mapped ?? numeric ?? this.registry.idFor(text);
     const taken = this.plazaNames.get(id);
     if (taken === undefined) this.plazaNames.set(id, text);
     else if (taken !== text && mapped === undefined) {

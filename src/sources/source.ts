@@ -4,6 +4,7 @@
  * order, pacing itself with a Pacer. The producer engine publishes what it yields and owns nothing else.
  */
 import type { Plaza, TollEvent } from '../domain/types.ts';
+import type { PlazaRegistry } from './plaza-registry.ts';
 
 export interface SourceProgress {
   /** Input records read so far (rows, API items, simulated arrivals). */
@@ -53,4 +54,9 @@ export interface SourceContext {
   to?: number;
   /** Directory for a source's resume state (HTTP source cursor). */
   stateDir: string;
+  /**
+   * The ids of external plaza codes ("A-101"), shared by every source of the process and kept on the plaza topic.
+   * A source that maps codes awaits its load() before mapping; without one, codes get ids known only to the source.
+   */
+  plazaRegistry?: PlazaRegistry;
 }

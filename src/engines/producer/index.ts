@@ -19,12 +19,16 @@ import type { Engine, ProducerActions, ProducersSnapshot } from '../types.ts';
 import { Budget } from './budget.ts';
 import type { Topics } from './messages.ts';
 import { DEFAULT_TUNING, NamedProducer } from './producer.ts';
+import { createPlazaRegistry } from './plaza-codes.ts';
+import type { PlazaRegistry } from '../../sources/plaza-registry.ts';
 import type { ProducerTuning } from './producer.ts';
 
 export type ProducerEngine = Engine<ProducersSnapshot> &
   ProducerActions & {
     /** What Kafka acknowledged to this engine's publishers, checked per partition (absent with fake publishers). */
     readonly acknowledgements?: AckTally;
+    /** The plaza codes of every source of this engine; registeredThisRun() lists the codes new in this run. */
+    readonly plazaRegistry?: PlazaRegistry;
   };
 export type SourceFactory = (spec: string, ctx: SourceContext) => TollSource;
 export type { Topics } from './messages.ts';
@@ -41,6 +45,8 @@ export interface ProducerEngineOptions {
   onAcked?: (producerId: string, events: readonly TollEvent[]) => void;
   tuning?: Partial<ProducerTuning>;
   storeIntervalMs?: number;
+  /** Shared by the engine's sources; by default one loaded from the plaza topic (plaza-codes.ts). */
+  plazaRegistry?: PlazaRegistry;
 }
 
 /** The pace a new producer starts with: the simulator takes a rate, replays a speed. */
@@ -61,6 +67,10 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
   const perKind = new Map<string, number>();
   let kafka: Kafka | undefined;
   const acknowledgements = options.publisherFactory ? undefined : new AckTally();
+  // Read when the first source that maps plaza codes starts, not before.
+  const plazaRegistry =
+    options.plazaRegistry ??
+    createPlazaRegistry(config, { topic: topics.plazas, logger: logger.child('plazas') });
   const publisherFactory =
     options.publisherFactory ??
     ((id: string): Publisher => {
@@ -116,6 +126,7 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
   return {
     store,
     ...(acknowledgements ? { acknowledgements } : {}),
+    plazaRegistry,
     add(spec, { pace, autostart = true } = {}) {
       const source = sourceFactory(spec, {
         tz: config.tz,
@@ -123,6 +134,7 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
         ...(config.run.from !== undefined ? { from: config.run.from } : {}),
         ...(config.run.to !== undefined ? { to: config.run.to } : {}),
         stateDir: config.stateDir,
+        plazaRegistry,
       });
       const n = (perKind.get(source.kind) ?? 0) + 1;
       perKind.set(source.kind, n);

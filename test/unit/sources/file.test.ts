@@ -187,7 +187,7 @@ describe('file source on small broken files', () => {
     ]);
   });
 
-  it('rejects a second plaza name whose hash lands on a taken id', async () => {
+  it('gives a second plaza name whose hash lands on a taken id the next free id; plazaMap still pins', async () => {
     const seen = new Map<number, string>();
     let pair: [string, string] | undefined;
     for (let i = 0; !pair; i++) {
@@ -196,19 +196,17 @@ describe('file source on small broken files', () => {
       if (seen.has(id)) pair = [seen.get(id)!, name];
       else seen.set(id, name);
     }
+    const hashed = HASHED_PLAZA_BASE + (hash32(pair[0]) % 25_536);
     const f = write('collide.csv', `p,v,t\n${pair[0]},A,2024-05-01T00:00Z\n${pair[1]},B,2024-05-01T00:01Z\n`);
     const s = source(f, 'plaza=p&vehicle=v&time=t');
-    expect((await drain(s)).events).toHaveLength(1);
-    expect(s.recentRejects()[0]!.reason).toMatch(
-      new RegExp(
-        `plaza "${pair[1]}" maps to id \\d+, already used by plaza "${pair[0]}"; give it its own id with plazaMap`,
-      ),
-    );
-    const fixed = source(f, `plaza=p&vehicle=v&time=t&plazaMap=${pair[1]}:77`);
-    expect((await drain(fixed)).events.map((e) => e.passage.plazaId)).toEqual([
-      HASHED_PLAZA_BASE + (hash32(pair[0]) % 25_536),
-      77,
+    expect((await drain(s)).events.map((e) => e.passage.plazaId)).toEqual([hashed, hashed + 1]);
+    expect(s.recentRejects()).toEqual([]);
+    expect((await s.plazas()).map((p) => [p.code, p.plazaId])).toEqual([
+      [pair[0], hashed],
+      [pair[1], hashed + 1],
     ]);
+    const fixed = source(f, `plaza=p&vehicle=v&time=t&plazaMap=${pair[1]}:77`);
+    expect((await drain(fixed)).events.map((e) => e.passage.plazaId)).toEqual([hashed, 77]);
   });
 
   it('fails fast naming the spec for an unknown column, a missing mapping key or option, or a missing file', () => {
