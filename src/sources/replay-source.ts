@@ -41,6 +41,8 @@ export interface ReplaySetup {
   /** Called once a batch has been handed over, including when the consumer stops right after taking it. */
   handedOver?(batch: TollEvent[]): Promise<void>;
   pacer?: PacerOptions;
+  /** The identity of the input's content, once known (RecordSource.importId). */
+  importId?(): string | undefined;
 }
 
 const eventTime = (e: TollEvent): number => Date.parse(e.passage.passedAt);
@@ -83,7 +85,11 @@ export function createReplaySource(setup: ReplaySetup): RecordSource {
     setPace: (pace: Pace) => pacer.setPace(pace),
     getPace: () => pacer.getPace(),
     progress(): SourceProgress {
-      const p: SourceProgress = { read: counters.read, rejected: rejects.count };
+      const p: SourceProgress = {
+        read: counters.read,
+        rejected: rejects.count,
+        rejectedByReason: rejects.byReason(),
+      };
       if (counters.total !== undefined) p.total = counters.total;
       if (eventTimeMs !== undefined) p.eventTimeMs = eventTimeMs;
       if (counters.note !== undefined) p.note = counters.note;
@@ -91,6 +97,7 @@ export function createReplaySource(setup: ReplaySetup): RecordSource {
       return p;
     },
     recentRejects: () => rejects.recent(),
+    ...(setup.importId ? { importId: setup.importId } : {}),
   };
 }
 
