@@ -1,9 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { mergePlazaSources } from '../../../src/engines/producer/plaza-codes.ts';
 import { createFileSource, parseFileOptions } from '../../../src/sources/file.ts';
+import { createHttpSource, parseHttpOptions } from '../../../src/sources/http.ts';
 import { optionBag } from '../../../src/sources/options.ts';
 import {
   allocatePlazaId,
@@ -211,6 +213,49 @@ describe('file source with a registry', () => {
     const events: TollEvent[] = (await drain(s)).events;
     expect(events.map((e) => e.passage.plazaId)).toEqual([40_001, preferredPlazaId('B-7')]);
     expect(registry.registeredThisRun()).toEqual([{ code: 'B-7', plazaId: preferredPlazaId('B-7') }]);
+  });
+});
+
+describe('HTTP source with a registry', () => {
+  it('announces each plaza with its registered or newly registered id on the first passage naming it', async () => {
+    const items = [
+      { booth: 'A-101', plate: 'P1', at: '2024-05-01T08:00:00Z' },
+      { booth: COLLIDING[1], plate: 'P2', at: '2024-05-01T08:00:01Z' },
+      { booth: 'A-101', plate: 'P3', at: '2024-05-01T08:00:02Z' },
+    ];
+    const server = http.createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(items));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as { port: number };
+      const url = `http://127.0.0.1:${port}/api`;
+      const options = 'once=true&plaza=booth&vehicle=plate&time=at';
+      const spec = `${url}#${options}`;
+      // COLLIDING[0] holds the slot COLLIDING[1] prefers; A-101 was registered earlier with another id.
+      const registry = new PlazaRegistry(() =>
+        Promise.resolve([
+          { code: 'A-101', plazaId: 40_001 },
+          { code: COLLIDING[0], plazaId: preferredPlazaId(COLLIDING[0]) },
+        ]),
+      );
+      const source = createHttpSource(
+        spec,
+        parseHttpOptions(optionBag(spec, 'http:<url>', options), url),
+        context({ plazaRegistry: registry, stateDir: mkdtempSync(path.join(tmpdir(), 'plaza-http-')) }),
+      );
+      const { events } = await drain(source);
+      const idB = preferredPlazaId(COLLIDING[0]) + 1;
+      expect(events.map((e) => [e.passage.plazaId, e.plaza?.code, e.plaza?.plazaId])).toEqual([
+        [40_001, 'A-101', 40_001],
+        [idB, COLLIDING[1], idB],
+        [40_001, undefined, undefined],
+      ]);
+      expect(registry.registeredThisRun()).toEqual([{ code: COLLIDING[1], plazaId: idB }]);
+    } finally {
+      server.close();
+    }
   });
 });
 
