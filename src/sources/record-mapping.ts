@@ -15,7 +15,8 @@ import { validatePassageObject, validatePaymentObject } from '../domain/validate
 import type { OptionBag } from './options.ts';
 import { ALLOCATED_PLAZA_FIRST, PlazaRegistry } from './plaza-registry.ts';
 import { isoUtc } from './iso-time.ts';
-import { compileTimestampFormats, type TimestampParser } from './timestamp-format.ts';
+import { TimestampReader, type DateOrderDecision } from './timestamp-format.ts';
+import { rejectCode, type RejectCode } from './rejects.ts';
 
 /** The first id the plaza registry gives a new code (the slot its hash picks, when free). */
 export const HASHED_PLAZA_BASE = ALLOCATED_PLAZA_FIRST;
@@ -25,6 +26,8 @@ export interface RecordMapping {
   vehicle: string;
   time: string;
   timeFormat: string;
+  /** Day before month in timeFormat's year-last patterns that the data does not settle (timestamp-format.ts). */
+  dayFirst?: boolean;
   type?: string;
   id?: string;
   lane?: string;
@@ -45,6 +48,38 @@ export interface RecordMapping {
 }
 
 const normalizeType = (text: string): string => text.trim().toLowerCase().replace(/\s+/g, '-');
+/** What the sink accepts as a vehicle type. */
+const TYPE_TOKEN = /^[a-z][a-z0-9-]{0,15}$/;
+const EVENT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+const PRINTABLE = /^[^\p{Cc}]{1,32}$/u;
+const EARLIEST_MS = Date.UTC(2000, 0, 1);
+const MAX_AMOUNT_CENTS = 10_000_000;
+
+/** A type token close to a value the data uses, to suggest in a typeMap entry: `Mini-Bus/Van` -> `mini-bus-van`. */
+function typeSuggestion(text: string): string {
+  const token = normalizeType(text)
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .slice(0, 16)
+    .replace(/-+/g, '-')
+    .replace(/-$/, '');
+  return TYPE_TOKEN.test(token) ? token : 'other';
+}
+
+/** A record that does not map: the reason, and its code for per-reason counts (rejects.ts). */
+export interface MappingReject {
+  code: RejectCode;
+  reason: string;
+}
+
+class RowError extends Error {
+  constructor(
+    readonly code: RejectCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** Reads the mapping keys of a file or HTTP spec. `plaza`, `vehicle` and `time` are required. */
 export function parseRecordMapping(bag: OptionBag, defaultIdPrefix: string): RecordMapping {
@@ -54,6 +89,7 @@ export function parseRecordMapping(bag: OptionBag, defaultIdPrefix: string): Rec
     vehicle: required('vehicle'),
     time: required('time'),
     timeFormat: bag.string('timeFormat', 'iso'),
+    ...(bag.string('dayFirst') === undefined ? {} : { dayFirst: bag.bool('dayFirst', false) }),
     idPrefix: bag.string('idPrefix') ?? (bag.has('id') ? defaultIdPrefix : ''),
     defaultType: normalizeType(bag.string('defaultType', 'car')),
     defaultMethod: bag.oneOf('defaultMethod', PAYMENT_METHODS, 'e-tag'),
@@ -70,12 +106,11 @@ export function parseRecordMapping(bag: OptionBag, defaultIdPrefix: string): Rec
   }
   if (!/^[A-Z]{3}$/.test(mapping.currency))
     bag.fail(`currency "${mapping.currency}" is not a 3-letter code like USD`);
-  if (!/^[a-z][a-z0-9-]{0,15}$/.test(mapping.defaultType))
+  if (!TYPE_TOKEN.test(mapping.defaultType))
     bag.fail(`defaultType "${mapping.defaultType}" is not a vehicle type`);
   for (const [k, v] of Object.entries(bag.dict('typeMap') ?? {})) {
     const type = normalizeType(v);
-    if (!/^[a-z][a-z0-9-]{0,15}$/.test(type))
-      bag.fail(`typeMap maps "${k}" to "${v}", which is not a vehicle type`);
+    if (!TYPE_TOKEN.test(type)) bag.fail(`typeMap maps "${k}" to "${v}", which is not a vehicle type`);
     mapping.typeMap[normalizeType(k)] = type;
   }
   for (const [k, v] of Object.entries(bag.dict('methodMap') ?? {})) {
@@ -91,7 +126,7 @@ export function parseRecordMapping(bag: OptionBag, defaultIdPrefix: string): Rec
     mapping.plazaMap[k] = id;
   }
   try {
-    compileTimestampFormats(mapping.timeFormat, 'UTC');
+    new TimestampReader(mapping.timeFormat, 'UTC');
   } catch (e) {
     bag.fail((e as Error).message);
   }
@@ -109,7 +144,7 @@ export function mappedFields(m: RecordMapping): string[] {
 export type FieldReader = (field: string) => string | undefined;
 
 export class RecordMapper {
-  private readonly parseTime: TimestampParser;
+  private readonly time: TimestampReader;
   /** Plaza id to the text it came from, to publish plaza records and to catch hash collisions. */
   private readonly plazaNames = new Map<number, string>();
   /** Plazas whose record went out with an event (announcePlazas), or before the first one. */
@@ -134,58 +169,106 @@ export class RecordMapper {
       registry?: PlazaRegistry | undefined;
     } = {},
   ) {
-    this.parseTime = compileTimestampFormats(mapping.timeFormat, tz);
+    this.time = new TimestampReader(
+      mapping.timeFormat,
+      tz,
+      mapping.dayFirst === undefined ? {} : { dayFirst: mapping.dayFirst },
+    );
     for (const id of plazaAnnouncing.known ?? []) this.announced.add(id);
     this.registry = plazaAnnouncing.registry ?? PlazaRegistry.inMemory();
     for (const [code, id] of Object.entries(mapping.plazaMap)) this.registry.pin(code, id);
   }
 
-  /** A validated event, or the reason the record cannot become one. */
+  /** A validated event, or the reason the record cannot become one (mapRecord gives the reason's code too). */
   map(get: FieldReader, fallbackId: string, now = Date.now()): TollEvent | string {
+    const r = this.mapRecord(get, fallbackId, now);
+    return 'passage' in r ? r : r.reason;
+  }
+
+  /** How a file's first pass settled the day/month order of timeFormat's patterns (timestamp-format.ts). */
+  settleDates(decision: DateOrderDecision): void {
+    this.time.settle(decision);
+  }
+
+  /**
+   * A validated event, or why the record cannot become one. Each reason names the value, the column (or field)
+   * and, where one exists, the option that fixes it; the sink's validation runs last as a guard.
+   */
+  mapRecord(get: FieldReader, fallbackId: string, now = Date.now()): TollEvent | MappingReject {
     const m = this.mapping;
+    const where = this.source === 'file' ? 'column' : 'field';
     const field = (name: string): string | undefined => get(name)?.trim();
-    const required = (name: string): string => {
+    const required = (code: RejectCode, what: string, name: string): string => {
       const v = field(name);
-      if (v === undefined) throw new Error(`no field "${name}"`);
-      if (v === '') throw new Error(`field "${name}" is empty`);
+      if (v === undefined) throw new RowError(code, `${what}: the record has no ${where} "${name}"`);
+      if (v === '') throw new RowError(code, `${what}: ${where} ${name} is empty`);
       return v;
     };
     try {
-      const plazaId = this.plazaId(required(m.plaza));
-      const vehicleId = required(m.vehicle);
-      const timeText = required(m.time);
-      const ms = this.parseTime(timeText);
-      if (Number.isNaN(ms)) throw new Error(`time "${timeText}" matches none of the formats ${m.timeFormat}`);
+      const plazaId = this.plazaId(required('plaza', 'plaza', m.plaza));
+      const vehicleId = required('vehicle', 'vehicle', m.vehicle);
+      if (!PRINTABLE.test(vehicleId)) {
+        throw new RowError(
+          'vehicle',
+          `vehicle "${vehicleId.slice(0, 40)}" in ${where} ${m.vehicle} is not 1-32 printable characters`,
+        );
+      }
+      const timeText = required('time', 'time', m.time);
+      const time = this.time.read(timeText, `time "${timeText}" in ${where} ${m.time}`);
+      if (!time.ok) throw new RowError(time.code, time.reason);
+      if (time.ms < EARLIEST_MS || time.ms > now + 86_400_000) {
+        const when = time.ms < EARLIEST_MS ? 'before 2000-01-01' : 'more than a day in the future';
+        throw new RowError('time', `time "${timeText}" in ${where} ${m.time} is ${isoUtc(time.ms)}, ${when}`);
+      }
       const typeText = m.type === undefined ? '' : (field(m.type) ?? '');
       const type =
         typeText === '' ? m.defaultType : (m.typeMap[normalizeType(typeText)] ?? normalizeType(typeText));
-      const eventId = m.id === undefined ? fallbackId : `${m.idPrefix}${required(m.id)}`;
+      if (!TYPE_TOKEN.test(type)) {
+        throw new RowError(
+          'type',
+          `vehicle type "${typeText}" in ${where} ${m.type} is not a lower-case token like "car"; ` +
+            `map it with typeMap=${typeText}:${typeSuggestion(typeText)}`,
+        );
+      }
+      const eventId = m.id === undefined ? fallbackId : `${m.idPrefix}${required('id', 'id', m.id)}`;
+      if (!EVENT_ID.test(eventId)) {
+        throw new RowError(
+          'id',
+          `id "${field(m.id!)}" in ${where} ${m.id} makes event id "${eventId}", which is not 1-64 characters of A-Z a-z 0-9 . _ : -`,
+        );
+      }
       const passage: Passage = {
         v: 1,
         eventId,
         plazaId,
         vehicleId,
         vehicleType: type,
-        passedAt: isoUtc(ms),
+        passedAt: isoUtc(time.ms),
         source: this.source,
       };
-      for (const key of ['lane', 'axles'] as const) {
+      for (const [key, max] of [
+        ['lane', 64],
+        ['axles', 12],
+      ] as const) {
         const name = m[key];
         const text = name === undefined ? '' : (field(name) ?? '');
         if (text === '') continue;
-        if (!/^\d{1,3}$/.test(text)) throw new Error(`${key} "${text}" is not a whole number`);
+        if (!/^\d{1,3}$/.test(text) || +text < 1 || +text > max) {
+          throw new RowError(key, `${key} "${text}" in ${where} ${name} is not a whole number in 1..${max}`);
+        }
         passage[key] = Number(text);
       }
       validatePassageObject({ ...passage }, now);
       const event: TollEvent = { passage };
-      if (m.amount !== undefined) event.payment = this.payment(field, passage, now);
+      if (m.amount !== undefined) event.payment = this.payment(field, where, passage, now);
       if (this.plazaAnnouncing.announcePlazas && !this.announced.has(plazaId)) {
         this.announced.add(plazaId);
         event.plaza = this.plazaRecord(plazaId, this.plazaNames.get(plazaId)!);
       }
       return event;
     } catch (e) {
-      return (e as Error).message;
+      const reason = (e as Error).message;
+      return { code: e instanceof RowError ? e.code : rejectCode(reason), reason };
     }
   }
 
@@ -219,11 +302,26 @@ export class RecordMapper {
     return id;
   }
 
-  private payment(field: (name: string) => string | undefined, passage: Passage, now: number): Payment {
+  private payment(
+    field: (name: string) => string | undefined,
+    where: string,
+    passage: Passage,
+    now: number,
+  ): Payment {
     const m = this.mapping;
-    const text = (field(m.amount!) ?? '').replace(/,/g, '');
-    if (!/^\d+(\.\d+)?$/.test(text)) throw new Error(`amount "${field(m.amount!) ?? ''}" is not a number`);
-    const methodText = m.method === undefined ? '' : (field(m.method) ?? '').toLowerCase();
+    const raw = field(m.amount!) ?? '';
+    const text = raw.replace(/,/g, '');
+    if (!/^\d+(\.\d+)?$/.test(text))
+      throw new RowError('amount', `amount "${raw}" in ${where} ${m.amount} is not a number`);
+    const amountCents = m.amountUnit === 'cents' ? Math.round(Number(text)) : Math.round(Number(text) * 100);
+    if (amountCents > MAX_AMOUNT_CENTS) {
+      throw new RowError(
+        'amount',
+        `amount "${raw}" in ${where} ${m.amount} is above ${MAX_AMOUNT_CENTS / 100} (amountUnit=${m.amountUnit})`,
+      );
+    }
+    const methodRaw = m.method === undefined ? '' : (field(m.method) ?? '');
+    const methodText = methodRaw.toLowerCase();
     const method =
       methodText === ''
         ? m.defaultMethod
@@ -232,8 +330,10 @@ export class RecordMapper {
             ? (methodText as PaymentMethod)
             : undefined));
     if (!method)
-      throw new Error(
-        `payment method "${methodText}" is not one of ${PAYMENT_METHODS.join(', ')}; map it with methodMap`,
+      throw new RowError(
+        'method',
+        `payment method "${methodRaw}" in ${where} ${m.method} is not one of ${PAYMENT_METHODS.join(', ')}; ` +
+          `map it with methodMap=${methodRaw}:<method>`,
       );
     const { eventId, plazaId, passedAt } = passage;
     const payment: Payment = {
@@ -242,7 +342,7 @@ export class RecordMapper {
       eventId,
       plazaId,
       method,
-      amountCents: m.amountUnit === 'cents' ? Math.round(Number(text)) : Math.round(Number(text) * 100),
+      amountCents,
       currency: m.currency,
       paidAt: passedAt,
     };
