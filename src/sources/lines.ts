@@ -1,9 +1,12 @@
 /**
  * Streams a text file as numbered lines, in chunks, without holding the file in memory (the MTA file expands to
  * ~100M passages; user files can be large). Accepts LF and CRLF, a missing final line end, and a UTF-8 BOM.
+ * The same read can feed a hash of the file's bytes, so a source learns its content's identity in passing.
  */
+import type { Hash } from 'node:crypto';
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface Line {
   text: string;
@@ -13,8 +16,15 @@ export interface Line {
 
 const CHUNK_LINES = 1000;
 
-export async function* readLines(path: string, chunkLines = CHUNK_LINES): AsyncGenerator<Line[]> {
-  const stream = createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 16 });
+/** `digest`, when given, is fed every byte of the file as it is read. */
+export async function* readLines(
+  path: string,
+  chunkLines = CHUNK_LINES,
+  digest?: Hash,
+): AsyncGenerator<Line[]> {
+  const stream = createReadStream(path, { highWaterMark: 1 << 16 });
+  // A multi-byte character split across two reads is held back until its last byte arrives.
+  const decoder = new StringDecoder('utf8');
   let carry = '';
   let no = 0;
   let out: Line[] = [];
@@ -25,8 +35,9 @@ export async function* readLines(path: string, chunkLines = CHUNK_LINES): AsyncG
     out.push({ text, no });
   };
   try {
-    for await (const piece of stream as AsyncIterable<string>) {
-      const parts = (carry + piece).split('\n');
+    for await (const bytes of stream as AsyncIterable<Buffer>) {
+      digest?.update(bytes);
+      const parts = (carry + decoder.write(bytes)).split('\n');
       carry = parts.pop()!;
       for (const p of parts) push(p);
       if (out.length >= chunkLines) {
@@ -34,6 +45,7 @@ export async function* readLines(path: string, chunkLines = CHUNK_LINES): AsyncG
         out = [];
       }
     }
+    carry += decoder.end();
     if (carry !== '') push(carry);
     if (out.length) yield out;
   } finally {
