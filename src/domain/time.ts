@@ -79,6 +79,20 @@ export function wallClockToEpoch(w: WallClock, tz = 'UTC'): number {
   return guess;
 }
 
+/** The wall clock of `tz` at the instant `epochMs` (the inverse of wallClockToEpoch). */
+export function epochToWallClock(epochMs: number, tz = 'UTC'): WallClock {
+  const d = new Date(epochMs + offsetAt(epochMs, tz));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+    ms: d.getUTCMilliseconds(),
+  };
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const CTIME =
   /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun) ([A-Z][a-z]{2}) {1,2}(\d{1,2}) (\d{2}):(\d{2}):(\d{2}) (\d{4})$/;
