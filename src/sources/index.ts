@@ -16,7 +16,7 @@ import { createSimulatorSource, parseSimulatorOptions, SIMULATOR_SCENARIOS } fro
 import { createTolldataSource, TOLLDATA_FILES } from './tolldata.ts';
 import { createHourlySource, DERIVED_DEFAULT_PLAZA, HOURLY_FORM } from './hourly.ts';
 import { createFileSource, FILE_FORM, parseFileOptions } from './file.ts';
-import { createHttpSource, HTTP_FORM, parseHttpOptions } from './http.ts';
+import { createHttpSource, foldRangeTemplate, HTTP_FORM, parseHttpOptions } from './http.ts';
 
 export { SourceSpecError } from './options.ts';
 export type { RecordSource } from './replay-source.ts';
@@ -96,7 +96,7 @@ export function createSource(spec: string, ctx: SourceContext, options?: RawOpti
     case 'http':
     case 'https': {
       const [url, suffix] = httpUrl(s);
-      const bag = optionBag(s, HTTP_FORM, suffix, options);
+      const bag = optionBag(s, HTTP_FORM, foldRangeTemplate(suffix), options);
       return createHttpSource(s, parseHttpOptions(bag, url.toString()), ctx);
     }
     default:
@@ -120,9 +120,14 @@ export function describeSources(): string {
   tolldata:<dir>             the classic ${Object.values(TOLLDATA_FILES).join(' + ')}, joined by Rowid, in time order.
   hourly:<file>[#plaza=<id>] MTA hourly counts (Date,Total,Day file, plaza ${DERIVED_DEFAULT_PLAZA} by default; or the
                              open-data CSV export), each count expanded into that many passages.
-  http:<url> | <url>         polls a JSON API; options after #: api=socrata|json (socrata for /resource/<id>.json),
-                             paging=offset|next|none, pageSize, limitParam, offsetParam, next=<path>, interval=60s,
-                             timeout=30s, retryMin, retryMax, retries, once=true (stop when caught up), appToken;
+  http:<url> | <url>         a JSON API; options after #: api=socrata|json (socrata for /resource/<id>.json),
+                             paging=offset|next|none, pageSize=1000 (a server giving fewer per page is noticed and
+                             paged to the end: an empty page, its total or no next link), limitParam, offsetParam,
+                             next=<path>, timeout=30s, retryMin, retryMax, retries, appToken. --from/--to go to the
+                             server: socrata $where on dateField=date (from --from's day, in --tz), count=true asks
+                             $select=count(*); json range=since={from}&until={to}, rangeFormat=iso|epoch|epoch-ms,
+                             total=<path> (the record count in each page). With --to the import ends when caught
+                             up; without, it polls every interval=60s (once=true: stop when caught up).
                              json: items=<path> plus the mapping below. Resumes from a cursor in --state-dir.
   file:<path>#<mapping>      CSV, TSV or NDJSON (format=, delimiter=, header=false, order=file|time).
 Mapping (file and http json): plaza=, vehicle=, time= (required), type=, id=, idPrefix=, lane=, axles=,

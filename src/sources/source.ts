@@ -13,6 +13,8 @@ export interface SourceProgress {
   total?: number;
   /** Input records rejected (bad rows); each is also reported through the source's logger. */
   rejected: number;
+  /** Pages fetched so far (HTTP sources). */
+  pages?: number;
   /** Rejected records per reason code (e.g. time, type, fields), when the source classifies them. */
   rejectedByReason?: Record<string, number>;
   /** Event time of the newest record yielded, epoch ms. */
