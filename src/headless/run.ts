@@ -308,6 +308,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     stoppedBy: endReason ?? 'signal',
     durationS: Math.round((times.endedAt - startedAt) / 100) / 10,
     sources: sourceSummaries(producers, (p) => rejectLimit(p, config.run.maxRejects)),
+    plazasRegistered: pipeline.producers?.plazaRegistry?.registeredThisRun() ?? [],
     produced: producers?.totals.acked ?? null,
     failed: producers?.totals.failed ?? null,
     unacked: producers ? producers.totals.sent - producers.totals.acked - producers.totals.failed : null,

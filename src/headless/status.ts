@@ -185,6 +185,8 @@ export interface RunSummary {
   durationS: number;
   /** Per source (producer): read / produced / rejected by reason. */
   sources: SourceSummary[];
+  /** External plaza codes (like "A-101") this run registered, with the ids they got from now on. */
+  plazasRegistered: { code: string; plazaId: number }[];
   produced: number | null;
   failed: number | null;
   unacked: number | null;

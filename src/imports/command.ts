@@ -20,6 +20,7 @@ import type { Config } from '../config/config.ts';
 import { createSource, SourceSpecError } from '../sources/index.ts';
 import type { SourceContext, TollSource } from '../sources/source.ts';
 import { setLogSink, stderrSink } from '../util/log.ts';
+import { createPlazaRegistry } from '../engines/producer/plaza-codes.ts';
 import { runHeadless } from '../headless/run.ts';
 import type { RunSummary } from '../headless/status.ts';
 import { rejectLimit, rejectProblem } from '../headless/verdict.ts';
@@ -39,6 +40,8 @@ const num = (n: number): string => n.toLocaleString('en-US');
 
 export function sourceContext(config: Config, stateDir: string): SourceContext {
   return {
+    // Plaza codes are shown with the ids they are registered under; a preview registers nothing new.
+    plazaRegistry: createPlazaRegistry(config, { topic: config.topics.plazas, preview: true }),
     tz: config.tz,
     pace: { kind: 'speed', factor: 'max' },
     ...(config.run.from !== undefined ? { from: config.run.from } : {}),
@@ -244,6 +247,12 @@ export function renderSummary(s: RunSummary): string {
           ? ` (of this import: ${num(thisRun.written)} new, ${num(thisRun.alreadyPresent)} already present)`
           : ''
       }${s.rows.backlog ? `; ${num(s.rows.backlog)} from earlier runs' backlog` : ''}\n`,
+    );
+  }
+  if (s.plazasRegistered.length) {
+    const list = s.plazasRegistered.map((p) => `${p.code} → ${p.plazaId}`);
+    out.push(
+      `  new plazas ${list.slice(0, 8).join(', ')}${list.length > 8 ? ` and ${list.length - 8} more` : ''}\n`,
     );
   }
   if (s.deadLettered) out.push(`  dead-lettered ${num(s.deadLettered)}\n`);
