@@ -213,9 +213,10 @@ export function prepareReplace(config: Config, log: Logger): ReplaceRun {
         }
         if (!s) return { verdict: notReplaced(judged, 'the file was never read'), replaced: null };
         try {
+          const swapStarted = Date.now();
           const replaced = await swap(s);
           log.info(
-            `replaced the earlier import of ${s.source}: ${replaced.removed} passages and ${replaced.paymentsRemoved} payments out, ${replaced.inserted} and ${replaced.paymentsInserted} in`,
+            `replaced the earlier import of ${s.source}: ${replaced.removed} passages and ${replaced.paymentsRemoved} payments out, ${replaced.inserted} and ${replaced.paymentsInserted} in (one transaction, ${Date.now() - swapStarted} ms)`,
           );
           return { verdict: judged, replaced };
         } catch (e) {
