@@ -6,7 +6,7 @@
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { assertTimeZone } from '../domain/time.ts';
+import { assertTimeZone, epochToWallClock, wallClockToEpoch } from '../domain/time.ts';
 import { TOPICS } from '../domain/types.ts';
 import type { TopicRole } from '../domain/types.ts';
 
@@ -165,13 +165,38 @@ export function parseDuration(r: unknown): number {
   return ms > 0 ? Math.round(ms) : bad();
 }
 
-/** Dates for --from/--to: YYYY-MM-DD or full ISO 8601 (zone-less read as UTC here; sources apply --tz). */
+/**
+ * A --from/--to date before the time zone is known: zone-less values are marked so that loadConfig reads them in
+ * --tz once that is parsed (a toll operator's "2016-06-01" is midnight where the plazas are).
+ */
+interface DateInput {
+  utcMs: number;
+  zoneless: boolean;
+}
+
+const dateInput: Parser = (r): DateInput => ({
+  utcMs: parseDate(r),
+  zoneless: !/(Z|[+-]\d{2}:?\d{2})$/i.test(String(r).trim()),
+});
+
+/** The epoch of a date input: a zone-less one is a wall-clock time in `tz`. */
+function dateIn(input: DateInput, tz: string): number {
+  return input.zoneless && tz !== 'UTC'
+    ? wallClockToEpoch(epochToWallClock(input.utcMs, 'UTC'), tz)
+    : input.utcMs;
+}
+
+/** Dates: YYYY-MM-DD or full ISO 8601, zone-less read as UTC (loadConfig applies --tz to --from/--to). */
 export function parseDate(r: unknown): number {
   const s = str(r) as string;
   if (!/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s)) return bad();
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(s) ? `${s}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(s) ? s : `${s}Z`;
   const ms = Date.parse(iso.replace(' ', 'T'));
-  return Number.isNaN(ms) ? bad() : ms;
+  if (Number.isNaN(ms)) return bad();
+  // Date.parse rolls 2016-06-31 over to July 1st; a date that does not exist is a mistake to report.
+  const [y, m, d] = s.slice(0, 10).split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d ? ms : bad();
 }
 
 /** `--max-rejects 10` or `--max-rejects 0.5%`. */
@@ -367,15 +392,15 @@ export const CONFIG_KEYS: KeyDef[] = [
     key: 'run.from',
     flag: 'from',
     env: 'TOLLSTREAM_FROM',
-    expected: 'a date like 2021-08-01 or 2021-08-01T06:00:00Z',
-    parse: parseDate,
+    expected: 'a date like 2021-08-01 or 2021-08-01T06:00:00Z (without a zone: in --tz)',
+    parse: dateInput,
   },
   {
     key: 'run.to',
     flag: 'to',
     env: 'TOLLSTREAM_TO',
-    expected: 'a date like 2021-08-02 or 2021-08-02T06:00:00Z',
-    parse: parseDate,
+    expected: 'a date like 2021-08-02 or 2021-08-02T06:00:00Z (without a zone: in --tz)',
+    parse: dateInput,
   },
   {
     key: 'run.durationMs',
@@ -552,6 +577,10 @@ export function loadConfig(
     }
   }
   const cfg = out as unknown as Config;
+  for (const key of ['from', 'to'] as const) {
+    const input = cfg.run[key] as unknown as DateInput | undefined;
+    if (input !== undefined) cfg.run[key] = dateIn(input, cfg.tz);
+  }
   const sasl = cfg.kafka.sasl as Partial<NonNullable<Config['kafka']['sasl']>> | undefined;
   if (sasl) {
     if (!sasl.mechanism || !sasl.username || !sasl.password) {

@@ -51,6 +51,18 @@ describe('configuration', () => {
     );
   });
 
+  it('reads a zone-less --from/--to in --tz, and one with a zone as given', () => {
+    const ny = loadConfig({ from: '2016-06-01', to: '2016-06-02T06:30', tz: 'America/New_York' }, {}, tmpdir());
+    expect(new Date(ny.run.from!).toISOString()).toBe('2016-06-01T04:00:00.000Z');
+    expect(new Date(ny.run.to!).toISOString()).toBe('2016-06-02T10:30:00.000Z');
+    const zoned = loadConfig({ from: '2016-06-01T00:00Z', tz: 'America/New_York' }, {}, tmpdir());
+    expect(new Date(zoned.run.from!).toISOString()).toBe('2016-06-01T00:00:00.000Z');
+    expect(new Date(loadConfig({ from: '2016-06-01' }, {}, tmpdir()).run.from!).toISOString()).toBe(
+      '2016-06-01T00:00:00.000Z',
+    );
+    expect(() => loadConfig({ from: '2016-06-31' }, {}, tmpdir())).toThrow(ConfigError);
+  });
+
   it('takes flags over environment over the config file', () => {
     const d = dir();
     writeFileSync(
