@@ -24,6 +24,8 @@ export type EngineStatus =
        * must fix it. The engine still checks again every retryInMs and resumes by itself once it is fixed.
        */
       permanent?: boolean;
+      /** The input cannot be read as given (a bad source spec, an ambiguous date column): the user must choose. */
+      usage?: boolean;
     };
 
 export interface Engine<S> {

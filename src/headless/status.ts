@@ -124,7 +124,8 @@ export type EndReason = 'signal' | 'duration' | 'events' | 'sources-finished' | 
 export interface Verdict {
   reconciled: boolean | null;
   reason: string | null;
-  exitCode: 0 | 1;
+  /** 2: a source cannot be read as given (the user must change the spec). */
+  exitCode: 0 | 1 | 2;
 }
 
 /** What one source did in the run: records read, passages Kafka acknowledged, records rejected and why. */

@@ -97,6 +97,9 @@ function sinkProblem(status: EngineStatus | null): string | null {
 }
 
 export function verdict(i: VerdictInputs): Verdict {
+  const unreadable = i.producers?.producers.find((p) => p.status.kind === 'error' && p.status.usage);
+  if (unreadable?.status.kind === 'error')
+    return { reconciled: null, reason: `${unreadable.spec}: ${unreadable.status.message}`, exitCode: 2 };
   const problem =
     producerProblem(i.producers, i.verified) ?? rejectProblem(i.producers?.producers ?? [], i.maxRejects);
   const sink = sinkProblem(i.sinkStatus);

@@ -228,7 +228,12 @@ export class NamedProducer {
 
   private finalStatus(): EngineStatus {
     if (this.sourceFailure) {
-      return { kind: 'error', message: `source failed: ${this.sourceFailure.message}`, willRetry: false };
+      return {
+        kind: 'error',
+        message: `source failed: ${this.sourceFailure.message}`,
+        willRetry: false,
+        ...(this.sourceFailure.name === 'SourceSpecError' ? { usage: true } : {}),
+      };
     }
     if (this.exhausted && this.outbox.size === 0) return { kind: 'finished' };
     if (this.outbox.size > 0) {

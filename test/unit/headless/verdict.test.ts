@@ -223,3 +223,27 @@ describe('rejected rows', () => {
     expect(verdict({ ...ok, producers: producers(endless), maxRejects: { count: 0 } }).exitCode).toBe(0);
   });
 });
+
+describe('a source that cannot be read as given', () => {
+  it('exits 2 with the source and its message, so the user changes the spec', () => {
+    const v = verdict({
+      ...ok,
+      producers: producers({
+        spec: 'file:x.csv#time=At',
+        sourceKind: 'file',
+        finite: true,
+        status: {
+          kind: 'error',
+          message: 'source failed: bad source "file:x.csv": column At …',
+          willRetry: false,
+          usage: true,
+        },
+      }),
+    });
+    expect(v).toEqual({
+      reconciled: null,
+      reason: 'file:x.csv#time=At: source failed: bad source "file:x.csv": column At …',
+      exitCode: 2,
+    });
+  });
+});
