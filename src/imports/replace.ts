@@ -105,26 +105,34 @@ export function prepareReplace(config: Config, log: Logger): ReplaceRun {
     return storage;
   };
 
-  const begin = (source: RecordSource & Required<Pick<RecordSource, 'importId'>>): Promise<Stage> =>
+  /** The import's identity, which the file source knows once its first pass (plazas()) is done. */
+  const importIdOf = async (
+    source: RecordSource & Required<Pick<RecordSource, 'importId'>>,
+  ): Promise<string> => {
+    let importId = source.importId();
+    if (importId === undefined) {
+      await source.plazas();
+      importId = source.importId();
+    }
+    if (!importId) throw new Error(`${source.spec} has no import identity, so there is nothing to replace`);
+    return importId;
+  };
+
+  /** Opens the stage once, before the first staged event goes out. */
+  const begin = (spec: string, importId: string): Promise<Stage> =>
     (stage ??= (async () => {
-      let importId = source.importId();
-      if (importId === undefined) {
-        await source.plazas();
-        importId = source.importId();
-      }
-      if (!importId) throw new Error(`${source.spec} has no import identity, so there is nothing to replace`);
-      const opened: Stage = { stageId: `${importId}:${runId}`, importId, runId, source: source.spec };
+      const opened: Stage = { stageId: `${importId}:${runId}`, importId, runId, source: spec };
       const superseded = await openStage(await db(), opened);
       for (const s of superseded)
         log.warn(`an earlier replace of this file never finished; its staged rows are deleted`, { stage: s });
-      log.info(`staging ${source.spec} as ${opened.stageId}; the earlier import is swapped out at the end`);
+      log.info(`staging ${spec} as ${opened.stageId}; the earlier import is swapped out at the end`);
       return opened;
     })());
 
   /** The source's events, each marked with the stage; an id outside the import's prefix stops the run. */
   const staged = (source: RecordSource & Required<Pick<RecordSource, 'importId'>>): TollSource => {
     async function* events(signal: AbortSignal): AsyncGenerator<TollEvent[]> {
-      const { stageId, importId } = await begin(source);
+      const importId = await importIdOf(source);
       const prefix = importPrefix(importId);
       for await (const batch of source.events(signal)) {
         for (const e of batch) {
@@ -133,7 +141,10 @@ export function prepareReplace(config: Config, log: Logger): ReplaceRun {
               `--replace finds the earlier import's rows by their event ids, which start with "${prefix}"; passage ${e.passage.eventId} does not (an idPrefix option names the ids otherwise: drop it to replace this file)`,
             );
           }
-          e.stage = stageId;
+        }
+        if (batch.length) {
+          const { stageId } = await begin(source.spec, importId);
+          for (const e of batch) e.stage = stageId;
         }
         yield batch;
       }
@@ -211,7 +222,10 @@ export function prepareReplace(config: Config, log: Logger): ReplaceRun {
           if (s) await abandon(s, refusal);
           return { verdict: notReplaced(judged, refusal), replaced: null };
         }
-        if (!s) return { verdict: notReplaced(judged, 'the file was never read'), replaced: null };
+        if (!s) {
+          const why = 'the run staged no passage of the file (nothing read, or every row rejected)';
+          return { verdict: notReplaced(judged, why), replaced: null };
+        }
         try {
           const swapStarted = Date.now();
           const replaced = await swap(s);

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { importPrefix, prefixRange } from '../../../src/imports/stage-store.ts';
-import { newRunId, replaceUsageProblem } from '../../../src/imports/replace.ts';
+import { newRunId, prepareReplace, replaceUsageProblem } from '../../../src/imports/replace.ts';
+import type { RecordSource } from '../../../src/sources/replay-source.ts';
+import type { SourceContext, TollSource } from '../../../src/sources/source.ts';
+import { createLogger } from '../../../src/util/log.ts';
+import { passageEvent } from '../producer/fakes.ts';
 import { loadConfig } from '../../../src/config/config.ts';
 import type { Config } from '../../../src/config/config.ts';
 
@@ -82,5 +86,62 @@ describe('newRunId', () => {
     expect(newRunId(at)).toMatch(/^20261202T124500Z-[0-9a-f]{6}$/);
     expect(newRunId(at) < newRunId(at + 1000)).toBe(true);
     expect(new Set(Array.from({ length: 50 }, () => newRunId(at))).size).toBe(50);
+  });
+});
+
+describe('the source of a replace run', () => {
+  const config = (): Config => {
+    const c = loadConfig({}, {}, process.cwd());
+    return { ...c, run: { ...c.run, sources: ['file:/tmp/a.csv#plaza=p'], replace: true } };
+  };
+  const ctx: SourceContext = { tz: 'UTC', pace: { kind: 'speed', factor: 'max' }, stateDir: '/tmp' };
+  const fileLike = (ids: string[], importId?: string): RecordSource => ({
+    kind: 'file',
+    spec: 'file:/tmp/a.csv#plaza=p',
+    finite: true,
+    plazas: () => Promise.resolve([]),
+    async *events() {
+      yield ids.map((id) => {
+        const e = passageEvent(1);
+        e.passage.eventId = id;
+        return e;
+      });
+    },
+    setPace: () => {},
+    getPace: () => ({ kind: 'speed', factor: 'max' }),
+    progress: () => ({ read: ids.length, rejected: 0 }),
+    recentRejects: () => [],
+    ...(importId ? { importId: () => importId } : {}),
+  });
+  const wrap = (source: TollSource): TollSource => {
+    const replace = prepareReplace(config(), createLogger('test'));
+    return replace.producerOptions({ sourceFactory: () => source }).sourceFactory!('file:/tmp/a.csv', ctx);
+  };
+
+  it('must be a file: a source without an import identity, or a never-ending one, is a usage error', () => {
+    expect(() => wrap(fileLike(['x-1']))).toThrow(
+      /--replace replaces the earlier import of a file .*file:\/tmp\/a\.csv is a file source/,
+    );
+    expect(() => wrap({ ...fileLike(['x-1'], 'file-0a1b2c3d4e5f'), kind: 'http', finite: false })).toThrow(
+      /is a never-ending http source/,
+    );
+    expect(() => wrap(fileLike(['x-1'], 'file-0a1b2c3d4e5f'))).not.toThrow();
+  });
+
+  it("stops at the first event id outside the import's prefix, before anything is staged or produced", async () => {
+    const source = wrap(fileLike(['fastag-1', 'fastag-2'], 'file-0a1b2c3d4e5f'));
+    const it = source.events(new AbortController().signal)[Symbol.asyncIterator]();
+    await expect(it.next()).rejects.toThrow(
+      /start with "file-0a1b2c3d4e5f-"; passage fastag-1 does not .*drop it to replace this file/,
+    );
+  });
+
+  it('keeps everything else of the source as it was', () => {
+    const inner = fileLike(['file-0a1b2c3d4e5f-2'], 'file-0a1b2c3d4e5f');
+    const source = wrap(inner) as RecordSource;
+    expect([source.kind, source.spec, source.finite]).toEqual(['file', inner.spec, true]);
+    expect(source.progress()).toEqual({ read: 1, rejected: 0 });
+    expect(source.importId!()).toBe('file-0a1b2c3d4e5f');
+    expect(source.events).not.toBe(inner.events);
   });
 });
