@@ -246,7 +246,12 @@ export function renderSummary(s: RunSummary): string {
       }\n`,
     );
   }
-  if (s.rows) {
+  if (s.replaced) {
+    const r = s.replaced;
+    out.push(
+      `  replaced   ${num(r.removed)} passages and ${num(r.paymentsRemoved)} payments of the earlier import of ${r.importId} by this run's ${num(r.inserted)} and ${num(r.paymentsInserted)}, in one transaction\n`,
+    );
+  } else if (s.rows) {
     const thisRun = s.rows.thisRun;
     out.push(
       `  persisted  ${num(s.rows.passages)} passages, ${num(s.rows.payments)} payments written${

@@ -10,6 +10,12 @@ import { createMonitorLogs } from './logs.ts';
 
 export async function runMonitorCommand(ctx: CommandContext): Promise<number> {
   const { config } = ctx;
+  if (config.run.replace) {
+    process.stderr.write(
+      'tollstream: --replace swaps an import at the end of a run that checked it; use tollstream import SOURCE --replace\n',
+    );
+    return 2;
+  }
   if (!process.stdin.isTTY || !process.stdout.isTTY) {
     process.stderr.write('tollstream: the monitor needs a terminal; use --headless for scripts and pipes\n');
     return 2;
