@@ -108,31 +108,57 @@ export function createSource(spec: string, ctx: SourceContext, options?: RawOpti
   }
 }
 
-/** Help text for the README and `--help`. */
+/** Help text for `--help`: every source and every option, with its default. */
 export function describeSources(): string {
-  return `Sources (--source, repeatable; one producer each):
-  simulator[:<options>]      endless realistic traffic. Options as key=value joined by &:
-                             seed, runId, plazas (4000-4010 | 4000:8,4001:6), mix (car:11,truck:4,van:2),
-                             methods (e-tag:80,cash:7,card:9,prepaid:4), tariff (car:450,...), pool, zipf, oneOff,
-                             dayMinutes (one simulated day in N minutes), start (date), meanRate, curve (daily|flat),
-                             scenario (${SIMULATOR_SCENARIOS.join(', ')}), rushFactor, outagePlaza, outageStart (HH:MM),
-                             outageMinutes. --rate is the mean passages/s over the day (curve=flat: at every hour).
-  tolldata:<dir>             the classic ${Object.values(TOLLDATA_FILES).join(' + ')}, joined by Rowid, in time order.
-  hourly:<file>[#plaza=<id>] MTA hourly counts (Date,Total,Day file, plaza ${DERIVED_DEFAULT_PLAZA} by default; or the
-                             open-data CSV export), each count expanded into that many passages.
-  http:<url> | <url>         a JSON API; options after #: api=socrata|json (socrata for /resource/<id>.json),
-                             paging=offset|next|none, pageSize=1000 (a server giving fewer per page is noticed and
-                             paged to the end: an empty page, its total or no next link), limitParam, offsetParam,
-                             next=<path>, timeout=30s, retryMin, retryMax, retries, appToken. --from/--to go to the
-                             server: socrata $where on dateField=date (from --from's day, in --tz), count=true asks
-                             $select=count(*); json range=since={from}&until={to}, rangeFormat=iso|epoch|epoch-ms,
-                             total=<path> (the record count in each page). With --to the import ends when caught
-                             up; without, it polls every interval=60s (once=true: stop when caught up).
-                             json: items=<path> plus the mapping below. Resumes from a cursor in --state-dir.
-  file:<path>#<mapping>      CSV, TSV or NDJSON (format=, delimiter=, header=false, order=file|time).
-Mapping (file and http json): plaza=, vehicle=, time= (required), type=, id=, idPrefix=, lane=, axles=,
-  timeFormat (alternatives split by |: iso, epoch, epoch-ms, ctime or tokens like DD-MM-YY HH:mm|M/D/YYYY HH:mm),
-  typeMap (suv:car), defaultType, plazaMap (A-101:101; other non-numeric plazas hash to 40000-65535),
-  amount=, amountUnit=units|cents, currency, method=, methodMap, defaultMethod, lanes.
-Replays honour --speed, --rate, --from/--to (half-open) and --tz for timestamps without a zone.`;
+  return `Sources (--source SPEC, repeatable, one producer each; also tollstream import SPEC). Options follow the
+spec after : (simulator) or # (the others) as key=value joined by &, or come from the config file.
+
+  simulator[:<options>]      endless realistic traffic. seed, runId, plazas (4000-4010 | 4000:8,4001:6),
+                             mix (car:11,truck:4,van:2), methods (e-tag:80,cash:7,card:9,prepaid:4), tariff
+                             (car:450,...), pool, zipf, oneOff, dayMinutes (one simulated day in N minutes), start
+                             (date), meanRate, curve=daily|flat, scenario (${SIMULATOR_SCENARIOS.join(', ')}),
+                             rushFactor, outagePlaza, outageStart (HH:MM), outageMinutes. --rate is the mean
+                             passages/s over the day (curve=flat: at every hour).
+     e.g. simulator:seed=7&dayMinutes=10&scenario=rush-hour
+  tolldata:<dir>             the classic ${Object.values(TOLLDATA_FILES).join(' + ')}, joined by Rowid, in time
+                             order, with payments; ids tolldata-<rowid>.
+     e.g. tolldata:../shared/data/tolldata
+  hourly:<file>[#plaza=<id>] MTA hourly counts (Date,Total,Day; plaza ${DERIVED_DEFAULT_PLAZA} by default; or the open-data CSV
+                             export), each hour's count expanded into that many passages.
+     e.g. hourly:../shared/data/mta/Queens_Midtown_Tunnel.csv --from 2016-06-01 --to 2016-06-02
+  http:<url> | <url>         a JSON API. api=socrata|json (socrata for /resource/<id>.json), paging=offset|next|none,
+                             pageSize=1000 (a server that gives fewer per page is noticed and paged to the end: an
+                             empty page, its total, or no next link), limitParam, offsetParam, next=<path> (else
+                             the Link header), timeout=30s, retryMin=500ms, retryMax=30s, retries (unlimited),
+                             appToken. --from/--to go to the server: socrata $where on dateField=date (in --tz),
+                             count=true asks $select=count(*) first; json range=since={from}&until={to} with
+                             rangeFormat=iso|epoch|epoch-ms, total=<path> (the record count in a page). With --to
+                             the source ends when caught up; without, it polls every interval=60s (once=true: stop
+                             when caught up). json: items=<path to the array> plus the mapping below. Resumes from
+                             its position in --state-dir.
+     e.g. 'https://data.ny.gov/resource/qzve-kjga.json#pageSize=1000' --from 2015-11-28 --to 2015-11-30
+  file:<path>#<mapping>      CSV, TSV or NDJSON: format=csv|tsv|ndjson (by extension), delimiter=, (tab for .tsv),
+                             header=false (fields by column number), order=file|time (time sorts in memory).
+                             Event ids: file-<SHA-256 of the content, 12 hex>-<line>, or -id-<value> with id=:
+                             the same bytes give the same ids whatever the name; --replace swaps an earlier import.
+     e.g. 'file:fastag.csv#plaza=TollBoothID&vehicle=Vehicle_Plate_Number&type=Vehicle_Type&time=Timestamp&timeFormat=MM-DD-YY HH:mm|M/D/YYYY HH:mm'
+
+Mapping (file and http json; values are column names, or dotted paths in JSON):
+  plaza=, vehicle=, time=    required.
+  timeFormat=iso             alternatives split by |: iso, epoch, epoch-s, epoch-ms, ctime, or tokens YYYY YY M MM D DD
+                             H HH h hh m mm s ss SSS A Z (MM-DD-YY HH:mm|M/D/YYYY HH:mm). Impossible dates and values
+                             with two readings are rejected; a file's day/month order is settled from the whole
+                             column, and a column that cannot tell refuses the run (exit 2) until you choose:
+  dayFirst=true|false        the day/month order for year-last patterns the data leaves open.
+  type=, defaultType=car     vehicle type column; typeMap=Mini-Bus/Van:van,SUV:car renames values.
+  id=, idPrefix=             the record's own id (else the line or position); idPrefix replaces file-<hash>-id-.
+  lane=, axles=              whole numbers.
+  plazaMap=A-101:101         pins a code to an id; numbers 1..65535 are ids; other codes get the id registered on
+                             toll.plazas, or a new free one in 40000-65535 (logged, and listed in the summary).
+  lanes=4                    lanes in the plaza records of codes this source registers.
+  amount=, amountUnit=units|cents, currency=USD, method=, methodMap=Wallet:e-tag, defaultMethod=e-tag
+                             a payment per passage when amount= is given.
+Replays honour --speed, --from/--to (half-open; without a zone in --tz) and --tz for times without a zone.
+A row that cannot be mapped is logged (path, line, reason) and counted by reason; a file import that rejects any
+fails (exit 1) unless --max-rejects allows it. Preview any of this with tollstream import SPEC --dry-run.`;
 }

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createSource, describeSources, SourceSpecError } from '../../../src/sources/index.ts';
+import { OptionBag } from '../../../src/sources/options.ts';
+import { parseSimulatorOptions } from '../../../src/sources/simulator.ts';
+import { parseFileOptions } from '../../../src/sources/file.ts';
+import { parseHttpOptions } from '../../../src/sources/http.ts';
 import { context, drain, expectAllValid, FASTAG_FILE, MTA_FILE, TOLLDATA_DIR } from './helpers.ts';
 
 const ctx = context({ stateDir: mkdtempSync(path.join(tmpdir(), 'index-state-')) });
@@ -102,5 +106,34 @@ describe('createSource', () => {
     ]) {
       expect(text).toContain(form);
     }
+  });
+
+  it('names in the help text every option each source reads', () => {
+    const read = (parse: (bag: OptionBag) => unknown, values: Record<string, unknown>): string[] => {
+      const keys = new Set<string>();
+      class Recording extends OptionBag {
+        override raw(key: string): unknown {
+          keys.add(key);
+          return super.raw(key);
+        }
+        override has(key: string): boolean {
+          keys.add(key);
+          return super.has(key);
+        }
+      }
+      parse(new Recording(values, 'spec', 'form'));
+      return [...keys];
+    };
+    const mapping = { plaza: 'p', vehicle: 'v', time: 't' };
+    const options = [
+      ...read((bag) => parseSimulatorOptions(bag, 'UTC'), {}),
+      ...read((bag) => parseFileOptions(bag, '/tmp/x.csv'), mapping),
+      ...read((bag) => parseHttpOptions(bag, 'http://x/api'), mapping),
+      ...read((bag) => parseHttpOptions(bag, 'http://x/resource/abcd-1234.json'), {}),
+    ];
+    expect(options.length).toBeGreaterThan(40);
+    const text = describeSources();
+    const missing = [...new Set(options)].filter((key) => !new RegExp(`\\b${key}\\b`).test(text));
+    expect(missing).toEqual([]);
   });
 });
