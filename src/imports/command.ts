@@ -69,8 +69,10 @@ export async function runImportCommand(ctx: CommandContext): Promise<number> {
   // A preview must not move an HTTP source's saved position, so it keeps its state in a folder of its own.
   const scratch = flags.dryRun ? mkdtempSync(path.join(os.tmpdir(), 'tollstream-preview-')) : undefined;
   let source: TollSource;
+  let sctx: SourceContext;
   try {
-    source = createSource(spec, sourceContext(config, scratch ?? config.stateDir));
+    sctx = sourceContext(config, scratch ?? config.stateDir);
+    source = createSource(spec, sctx);
   } catch (e) {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
     return fail((e as Error).message);
@@ -83,7 +85,7 @@ export async function runImportCommand(ctx: CommandContext): Promise<number> {
   }
   if (scratch) {
     try {
-      return await dryRun(source, config, rows, format);
+      return await dryRun(source, config, rows, format, () => sctx.plazaRegistry?.registeredThisRun() ?? []);
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
@@ -98,7 +100,13 @@ export async function runImportCommand(ctx: CommandContext): Promise<number> {
   return runImport(spec, config, format);
 }
 
-async function dryRun(source: TollSource, config: Config, rows: number, format: string): Promise<number> {
+async function dryRun(
+  source: TollSource,
+  config: Config,
+  rows: number,
+  format: string,
+  newPlazas: () => { code: string; plazaId: number }[],
+): Promise<number> {
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
@@ -135,18 +143,25 @@ async function dryRun(source: TollSource, config: Config, rows: number, format: 
         from: result.firstMs === null ? null : new Date(result.firstMs).toISOString(),
         to: result.lastMs === null ? null : new Date(result.lastMs).toISOString(),
         plazas: result.plazas.map((p) => ({ plazaId: p.plazaId, code: p.code })),
+        newPlazaCodes: newPlazas(),
         rows: result.rows,
         rejects: result.rejects,
         wouldFail: problem,
       })}\n`,
     );
   } else {
-    process.stdout.write(renderPreview(result, config.tz, limit, problem));
+    process.stdout.write(renderPreview(result, config.tz, limit, problem, newPlazas()));
   }
   return problem ? 1 : 0;
 }
 
-function renderPreview(p: PreviewResult, tz: string, limit: number, problem: string | null): string {
+function renderPreview(
+  p: PreviewResult,
+  tz: string,
+  limit: number,
+  problem: string | null,
+  newPlazas: { code: string; plazaId: number }[],
+): string {
   const out: string[] = [];
   const table = previewTable(p, tz);
   out.push(`Preview of ${p.spec} (nothing produced)\n\n`);
@@ -165,6 +180,12 @@ function renderPreview(p: PreviewResult, tz: string, limit: number, problem: str
     `  would produce ${num(p.passages)} passages, ${num(p.payments)} payments, ${p.plazas.length} plazas\n`,
   );
   out.push(`  event time    ${range}\n`);
+  if (newPlazas.length) {
+    const list = newPlazas.map((x) => `${x.code} → ${x.plazaId}`);
+    out.push(
+      `  new plazas    ${list.slice(0, 8).join(', ')}${list.length > 8 ? ` and ${list.length - 8} more` : ''} (registered on import)\n`,
+    );
+  }
   out.push(
     `  rejected      ${num(p.progress.rejected)}${
       Number.isFinite(limit) ? ` (the import may reject ${num(limit)})` : ''

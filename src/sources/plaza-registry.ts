@@ -60,6 +60,8 @@ export class PlazaRegistry {
   constructor(
     private readonly loader: PlazaLoader,
     private readonly log: Logger = createLogger('plazas'),
+    /** A preview's registry: new codes are only shown, never published, so it says "would be". */
+    private readonly preview = false,
   ) {}
 
   /** A registry that knows no plaza but what it is told: for tests and tools that publish nothing. */
@@ -126,7 +128,8 @@ export class PlazaRegistry {
     this.byCode.set(code, id);
     this.used.add(id);
     this.added.push({ code, plazaId: id });
-    this.log.info(`plaza code "${code}" registered as id ${id}`);
+    if (this.preview) this.log.debug(`plaza code "${code}" would be registered as id ${id}`);
+    else this.log.info(`plaza code "${code}" registered as id ${id}`);
     return id;
   }
 

@@ -118,5 +118,5 @@ export function createPlazaRegistry(config: Config, options: PlazaRegistryOption
     }
     return mergePlazaSources(held, await table, log);
   };
-  return new PlazaRegistry(loader, log);
+  return new PlazaRegistry(loader, log, preview);
 }
