@@ -52,7 +52,8 @@ export function sourceContext(config: Config, stateDir: string): SourceContext {
 
 export async function runImportCommand(ctx: CommandContext): Promise<number> {
   const { config, flags } = ctx;
-  setLogSink(stderrSink, config.logLevel);
+  // A preview prints its rejects by reason with examples; a warning per rejected row would bury them.
+  setLogSink(stderrSink, flags.dryRun && flags.logLevel === undefined ? 'error' : config.logLevel);
   const specs = ctx.input;
   if (specs.length !== 1) return fail(`give exactly one source\n${USAGE}`);
   const spec = specs[0]!;
