@@ -84,6 +84,8 @@ export interface Config {
     queryTimeoutMs: number;
     rowCap: number;
   };
+  /** Prometheus `/metrics` and `/healthz` for headless runs and the monitor; off unless a port is given. */
+  metrics: { port?: number; host: string };
 }
 
 export type MaxRejects = { count: number } | { percent: number };
@@ -468,6 +470,21 @@ export const CONFIG_KEYS: KeyDef[] = [
     expected: 'an integer 1..100000',
     parse: intIn(1, 100_000),
     default: 1000,
+  },
+  {
+    key: 'metrics.port',
+    flag: 'metricsPort',
+    env: 'TOLLSTREAM_METRICS_PORT',
+    expected: 'a TCP port 1..65535',
+    parse: intIn(1, 65_535),
+  },
+  {
+    key: 'metrics.host',
+    flag: 'metricsHost',
+    env: 'TOLLSTREAM_METRICS_HOST',
+    expected: 'a host name or IP address to listen on, like 127.0.0.1 or 0.0.0.0',
+    parse: str,
+    default: '127.0.0.1',
   },
 ];
 
