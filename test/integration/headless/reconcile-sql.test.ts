@@ -22,10 +22,24 @@ describe('headless reconciliation in MySQL', () => {
 
   it('finds a passage paid twice, a passage missing, and accepts an unpaid one', async () => {
     const at = '2021-08-19 21:54:38.000';
-    const passage = (id: string) => [id, 4007, 1, '125094', 'car', 2, at, 'test', 't', 0, 0, at];
+    const later = '2021-08-19 22:00:00.500';
+    const passage = (id: string, ingested = at) => [
+      id,
+      4007,
+      1,
+      '125094',
+      'car',
+      2,
+      at,
+      'test',
+      't',
+      0,
+      0,
+      ingested,
+    ];
     await db.storage.execute(
       'INSERT INTO passages (event_id, plaza_id, lane, vehicle_id, vehicle_type, axles, passed_at, source, kafka_topic, kafka_partition, kafka_offset, ingested_at) VALUES ?',
-      [[passage('paid-once'), passage('paid-twice'), passage('unpaid')]],
+      [[passage('paid-once'), passage('paid-twice', later), passage('unpaid', later)]],
     );
     const payment = (paymentId: string, eventId: string) => [
       paymentId,
@@ -46,10 +60,13 @@ describe('headless reconciliation in MySQL', () => {
     const result = await reconcile(
       once(['paid-once', 'paid-twice', 'unpaid', 'never-persisted']),
       sqlPassageLookup(db.storage),
+      // Rows the sink wrote from this moment on count as this run's; the first was there before.
+      { since: Date.parse('2021-08-19T22:00:00.500Z') },
     );
     expect(result).toEqual({
       checked: 4,
       found: 3,
+      written: 2,
       missing: 1,
       missingSample: ['never-persisted'],
       duplicates: 1,
