@@ -52,6 +52,8 @@ export interface ProducerSnapshot {
   acked: number;
   failed: number;
   payments: number;
+  /** Publish attempts that failed and were tried again (Kafka unreachable, a leader moving). */
+  retries?: number;
   /** Acknowledged passages per second over the last few seconds. */
   ratePerSec: number;
   progress: SourceProgress;

@@ -61,6 +61,8 @@ export class NamedProducer {
   acked = 0;
   failed = 0;
   payments = 0;
+  /** Publish attempts that failed and were tried again. */
+  retries = 0;
   startedAt: number | undefined;
   lastError: string | undefined;
 
@@ -101,6 +103,7 @@ export class NamedProducer {
           deps.onChange();
         },
         onRetry: (error, attempt, delayMs) => {
+          this.retries++;
           this.lastError = error.message;
           this.status = { kind: 'error', message: error.message, willRetry: true, retryInMs: delayMs };
           if (attempt === 1 || attempt % 10 === 0) {
@@ -185,6 +188,7 @@ export class NamedProducer {
       acked: this.acked,
       failed: this.failed,
       payments: this.payments,
+      retries: this.retries,
       ratePerSec: this.running ? this.ackRate.perSecond(now) : 0,
       progress,
       ...(etaMs !== undefined ? { etaMs } : {}),

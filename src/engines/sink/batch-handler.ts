@@ -370,7 +370,7 @@ export class BatchHandler {
           deps.log.info('a commit interrupted by the outage had gone through', { topic, partition });
           // Its exact insert counts were lost with the reply; replays in it (rare) count as persisted here.
           for (const r of plan.records) {
-            if (r.kind === 'passage') deps.metrics.persisted++;
+            if (r.kind === 'passage') deps.metrics.passagesPersisted(topic, [r.passage], 1);
             else if (r.kind === 'payment') deps.metrics.payments++;
           }
           this.recordCommitted(plan.records, messages.length, started);
@@ -403,7 +403,8 @@ export class BatchHandler {
     started: number,
   ): void {
     const m = this.deps.metrics;
-    m.persisted += w.passagesInserted;
+    const passages = w.records.flatMap((r) => (r.kind === 'passage' ? [r.passage] : []));
+    m.passagesPersisted(topic, passages, w.passagesInserted);
     m.payments += w.paymentsInserted;
     m.plazas += w.plazasUpserted;
     m.alreadyPresent += w.passages - w.passagesInserted + (w.payments - w.paymentsInserted);
@@ -446,10 +447,7 @@ export class BatchHandler {
       if (r.kind === 'passage') {
         passages.push(r.passage);
         // Records from pre-0.10 producers carry no timestamp (-1): no latency to measure.
-        if (r.producedAtMs > 0) {
-          m.latency.record(at - r.producedAtMs);
-          m.recentLatency.record(at - r.producedAtMs, at);
-        }
+        if (r.producedAtMs > 0) m.passageLatency(at - r.producedAtMs, at);
         perPlaza.set(r.passage.plazaId, (perPlaza.get(r.passage.plazaId) ?? 0) + 1);
       } else if (r.kind === 'payment') {
         payments.push(r.payment);
@@ -459,7 +457,7 @@ export class BatchHandler {
     m.recent.addPassages(passages, at);
     m.recent.addPayments(payments);
     m.consumed += size;
-    m.lastBatch = { size, ms: at - started, at };
+    m.batchCommitted(size, at - started, at);
     this.deps.touch();
   }
 
