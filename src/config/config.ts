@@ -7,6 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { assertTimeZone, epochToWallClock, wallClockToEpoch } from '../domain/time.ts';
+import { defaultStateDir } from '../util/package-root.ts';
 import { TOPICS } from '../domain/types.ts';
 import type { TopicRole } from '../domain/types.ts';
 
@@ -356,7 +357,7 @@ export const CONFIG_KEYS: KeyDef[] = [
     env: 'TOLLSTREAM_STATE_DIR',
     expected: 'a directory path',
     parse: str,
-    default: '.tollstream',
+    default: defaultStateDir(),
   },
   {
     key: 'logLevel',

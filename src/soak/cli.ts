@@ -5,9 +5,10 @@
  */
 import { execFile } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 
-export const BIN = fileURLToPath(new URL('../../bin/tollstream.js', import.meta.url));
+export const BIN = path.join(PACKAGE_ROOT, 'bin', 'tollstream.js');
 
 export interface SoakEndpoints {
   zookeeper: string;

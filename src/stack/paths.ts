@@ -1,12 +1,13 @@
 /**
- * Where the Docker-free stack keeps things. The jar cache belongs to the checkout (shared by every state dir);
- * everything a running stack writes — configs, data, logs, PIDs, the reader secret — lives under the state dir.
+ * Where the Docker-free stack keeps things. The jar cache belongs to the checkout (shared by every state dir), or
+ * to the user's cache folder when tollstream is an installed package; everything a running stack writes —
+ * configs, data, logs, PIDs, the reader secret — lives under the state dir.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { INSTALLED, PACKAGE_ROOT, userDir } from '../util/package-root.ts';
 
-/** The repository root, found from this file rather than the working directory. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\/$/, '');
+/** The repository (or installed package) root, found from this file rather than the working directory. */
+export const REPO_ROOT = PACKAGE_ROOT;
 
 export interface JarCache {
   pom: string;
@@ -17,7 +18,10 @@ export interface JarCache {
 }
 
 export function jarCache(root = REPO_ROOT): JarCache {
-  const dir = path.join(root, '.tollstream', 'jars');
+  const dir =
+    INSTALLED && root === REPO_ROOT
+      ? path.join(userDir('cache'), 'jars')
+      : path.join(root, '.tollstream', 'jars');
   return {
     pom: path.join(root, 'src', 'stack', 'pom.xml'),
     dir,

@@ -1,10 +1,11 @@
 /** Applies schema.sql idempotently and manages the SELECT-only account used by queries. */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../util/package-root.ts';
 import type { Storage, Transaction } from './db.ts';
 import { escapeId, escapeValue, splitSqlScript } from './db.ts';
 
-export const SCHEMA_FILE = fileURLToPath(new URL('../../schema.sql', import.meta.url));
+export const SCHEMA_FILE = path.join(PACKAGE_ROOT, 'schema.sql');
 export const READER_USER = 'tollstream_reader';
 
 /** The schema version schema.sql records; `stack status` compares it with the database's. */
