@@ -4,6 +4,7 @@
  */
 import type { Passage, Payment, PaymentMethod, Plaza } from './types.ts';
 import { PAYMENT_METHODS } from './types.ts';
+import { isoToEpoch, readIso } from './iso.ts';
 
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 const EARLIEST = Date.UTC(2000, 0, 1);
@@ -12,7 +13,6 @@ const EVENT_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 const VEHICLE_TYPE = /^[a-z][a-z0-9-]{0,15}$/;
 // Printable: no control characters; spaces inside are fine.
 const PRINTABLE = /^[^\p{Cc}]{1,32}$/u;
-const ISO_WITH_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 /** Machine-readable reason codes, carried in the DLQ `error-code` header. */
 export type InvalidCode =
@@ -96,10 +96,10 @@ function str(obj: Record<string, unknown>, key: string, pattern: RegExp, expecte
 
 /** Parses an ISO 8601 timestamp with zone and checks it against the accepted window. Returns epoch ms. */
 export function checkTimestamp(value: unknown, key: string, now = Date.now()): number {
-  if (typeof value !== 'string' || !ISO_WITH_ZONE.test(value)) {
-    return fail('bad-field', `"${key}" must be an ISO 8601 timestamp with zone`);
-  }
-  const ms = Date.parse(value);
+  const read = typeof value === 'string' ? readIso(value, 'message') : undefined;
+  if (read === undefined) return fail('bad-field', `"${key}" must be an ISO 8601 timestamp with zone`);
+  if ('problem' in read) return fail('bad-field', `"${key}" is not a valid date: ${read.problem}`);
+  const ms = isoToEpoch(read.fields);
   if (Number.isNaN(ms)) fail('bad-field', `"${key}" is not a valid date`);
   if (ms < EARLIEST) fail('out-of-range', `"${key}" is before 2000-01-01`);
   if (ms > now + DAY_MS) fail('out-of-range', `"${key}" is more than 1 day in the future`);

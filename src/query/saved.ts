@@ -6,6 +6,7 @@
  * so replays of 2021 data answer as well as a live simulator. `from` / `to` (UTC unless a zone is given) pin the
  * window instead; it is half-open: from <= t < to.
  */
+import { parseIso } from '../domain/iso.ts';
 import { bindNamed } from './statement.ts';
 
 export type ParamKind = 'datetime' | 'int' | 'text';
@@ -159,13 +160,13 @@ function parseValue(p: SavedParam, raw: string): unknown {
       return n;
     }
     case 'datetime': {
-      const ms = parseUtcDate(raw);
-      if (ms === null) {
+      const date = parseIso(raw);
+      if (!date.ok) {
         throw new ParamError(
-          `--param ${p.name}=${raw}: expected a date like 2021-08-19 or 2021-08-19T21:00:00 (UTC unless a zone is given)`,
+          `--param ${p.name}=${raw}: ${date.shaped ? `${date.reason}; ` : ''}expected a date like 2021-08-19 or 2021-08-19T21:00:00 (UTC unless a zone is given)`,
         );
       }
-      return new Date(ms);
+      return new Date(date.ms);
     }
     case 'text': {
       if (raw.length < 1 || raw.length > 64 || /\p{Cc}/u.test(raw)) {
@@ -178,20 +179,6 @@ function parseValue(p: SavedParam, raw: string): unknown {
       throw new Error(`unknown parameter kind ${String(never)}`);
     }
   }
-}
-
-export function parseUtcDate(raw: string): number | null {
-  const s = raw.trim();
-  const m = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?))?(Z|[+-]\d{2}:?\d{2})?$/.exec(
-    s,
-  );
-  if (!m) return null;
-  const [y, mo, d] = m[1]!.split('-').map(Number) as [number, number, number];
-  const day = new Date(Date.UTC(y, mo - 1, d));
-  // Date.parse rolls 2021-02-30 over to March; a date that does not exist is a typo.
-  if (day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d) return null;
-  const ms = Date.parse(`${m[1]}T${m[2] ?? '00:00'}${m[3] ?? 'Z'}`);
-  return Number.isNaN(ms) ? null : ms;
 }
 
 /** Validated values for every parameter of `query`, defaults filled in. */

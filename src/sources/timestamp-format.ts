@@ -1,7 +1,8 @@
 /**
  * Timestamp formats for user data, given as alternatives separated by `|`, because real files mix them (the
  * FASTag data has both `01-06-23 11:20` and `2/20/2023 20:34`).
- * - `iso`: 2024-05-01, 2024-05-01T08:30[:15[.123]] with or without a zone (a space instead of T is fine)
+ * - `iso`: 2024-05-01, 2024-05-01T08:30[:15[.123]] with or without a zone (a space instead of T is fine); read by
+ *   src/domain/iso.ts like every other ISO timestamp
  * - `epoch` (seconds, or ms when 12+ digits), `epoch-s`, `epoch-ms`
  * - `ctime`: Thu Aug 19 21:54:38 2021
  * - a pattern of tokens YYYY YY M MM D DD H HH h hh m mm s ss SSS A Z; other characters match literally.
@@ -33,6 +34,15 @@
  *   always read as written.
  * Sources without a first pass (HTTP pages) read every pattern as written, or in the dayFirst order when given.
  */
+import {
+  calendarProblem,
+  daysInMonth,
+  fractionMs,
+  isoToEpoch,
+  MONTH_NAMES,
+  readIso,
+  zoneOffsetMinutes,
+} from '../domain/iso.ts';
 import { parseCtime, wallClockToEpoch } from '../domain/time.ts';
 
 /** Epoch ms, or NaN when the text is not one instant under the formats. */
@@ -60,24 +70,6 @@ const TOKEN_PATTERN: Record<string, string> = {
   Z: '(Z|[+-]\\d{2}:?\\d{2})',
 };
 
-const ISO =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$/i;
-
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
-
 interface Fields {
   year: number;
   month: number;
@@ -100,25 +92,13 @@ interface Alternative {
   attempt(text: string): Attempt;
 }
 
-/** Offset of a `Z` / `+05:30` / `-0400` designator, in minutes. */
-function zoneMinutes(zone: string): number {
-  if (/^z$/i.test(zone)) return 0;
-  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
-  return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3]));
-}
-
-const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
-
 /** Why wall-clock fields name no instant, or undefined when they do. */
 function impossible(f: Fields): string | undefined {
   if (f.badHour) return f.badHour;
-  if (f.month < 1 || f.month > 12) return `month ${f.month} is out of range`;
-  if (f.day < 1 || f.day > 31) return `day ${f.day} is out of range`;
-  const days = daysIn(f.year, f.month);
-  if (f.day > days) return `${MONTH_NAMES[f.month - 1]} ${f.year} has ${days} days`;
-  if (f.hour > 23) return `hour ${f.hour} is out of range`;
-  if (f.minute > 59) return `minute ${f.minute} is out of range`;
-  if (f.second > 59) return `second ${f.second} is out of range`;
+  const problem = calendarProblem(f);
+  if (problem) return problem;
+  if (f.zone !== undefined && zoneOffsetMinutes(f.zone) === undefined)
+    return `zone offset ${f.zone} is out of range`;
   return undefined;
 }
 
@@ -132,7 +112,7 @@ function toEpoch(f: Fields, tz: string): number {
     { year: f.year, month: f.month, day: f.day, hour: f.hour, minute: f.minute, second: f.second, ms: f.ms },
     f.zone === undefined ? tz : 'UTC',
   );
-  return f.zone === undefined ? local : local - zoneMinutes(f.zone) * 60_000;
+  return f.zone === undefined ? local : local - zoneOffsetMinutes(f.zone)! * 60_000;
 }
 
 /** The instant of valid fields, or the reason they are not one. */
@@ -151,26 +131,15 @@ function notADate(format: string, alone: boolean, why: string, hint = ''): Attem
   };
 }
 
-const fraction = (digits: string | undefined): number =>
-  digits ? Number(digits.slice(0, 3).padEnd(3, '0')) : 0;
-
 function isoAlternative(tz: string, alone: boolean): Alternative {
   return {
     format: 'iso',
     attempt(text) {
-      const m = ISO.exec(text);
-      if (!m) return undefined;
-      const f: Fields = {
-        year: +m[1]!,
-        month: +m[2]!,
-        day: +m[3]!,
-        hour: +(m[4] ?? 0),
-        minute: +(m[5] ?? 0),
-        second: +(m[6] ?? 0),
-        ms: fraction(m[7]),
-      };
-      if (m[8]) f.zone = m[8];
-      return instant(f, tz, 'iso', alone);
+      const read = readIso(text);
+      if (read === undefined) return undefined;
+      if ('problem' in read) return notADate('iso', alone, read.problem);
+      const ms = isoToEpoch(read.fields, tz);
+      return Number.isNaN(ms) ? notADate('iso', alone, 'no such date') : { ms, fields: read.fields };
     },
   };
 }
@@ -391,7 +360,7 @@ class Pattern implements Alternative {
           f.second = +v;
           break;
         case 'SSS':
-          f.ms = fraction(v);
+          f.ms = fractionMs(v);
           break;
         case 'A':
           pm = v.toUpperCase() === 'PM';
@@ -537,7 +506,7 @@ export class DateOrderScan {
       if (!dm || !e) return;
       // Only a real date is evidence: 2/30/2023 is impossible in both orders and tells nothing.
       const real = (day: number, month: number): boolean =>
-        month >= 1 && month <= 12 && day >= 1 && day <= daysIn(dm.year, month);
+        month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(dm.year, month);
       const asWritten = real(dm.day, dm.month);
       const swapped = real(dm.month, dm.day);
       if (asWritten && dm.day > 12) {

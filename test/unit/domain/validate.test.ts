@@ -62,6 +62,13 @@ describe('passage validation', () => {
     }
   });
 
+  it('refuses a timestamp on a day that does not exist instead of rolling it over', () => {
+    const r = passage({ ...good, passedAt: '2021-02-30T10:00:00Z' });
+    expect(r.ok ? 'accepted' : `${r.error.code}: ${r.error.message}`).toBe(
+      'bad-field: "passedAt" is not a valid date: February 2021 has 28 days',
+    );
+  });
+
   it('accepts timestamps with offsets and no fraction, and a passage one hour ahead', () => {
     expect(passage({ ...good, passedAt: '2021-08-19T21:54:38+02:00' }).ok).toBe(true);
     expect(passage({ ...good, passedAt: new Date(NOW + 3_600_000).toISOString() }).ok).toBe(true);

@@ -4,7 +4,6 @@ import {
   SAVED_QUERIES,
   findSaved,
   parseParamFlags,
-  parseUtcDate,
   prepareSaved,
   resolveParams,
 } from '../../../src/query/saved.ts';
@@ -75,9 +74,14 @@ describe('saved queries', () => {
     expect(() => parseParamFlags(['novalue'])).toThrow('--param "novalue": expected name=value');
   });
 
-  it('reads zone-less dates as UTC', () => {
-    expect(parseUtcDate('2021-08-19 21:54')).toBe(Date.parse('2021-08-19T21:54:00Z'));
-    expect(parseUtcDate('2021-02-30')).toBeNull();
-    expect(parseUtcDate('19/08/2021')).toBeNull();
+  it('reads zone-less dates as UTC and refuses dates that do not exist', () => {
+    const q = saved('busiest-plazas');
+    expect(resolveParams(q, { from: '2021-08-19 21:54' }).from).toEqual(new Date('2021-08-19T21:54:00Z'));
+    expect(() => resolveParams(q, { from: '2021-02-30' })).toThrow(
+      '--param from=2021-02-30: February 2021 has 28 days; expected a date like 2021-08-19',
+    );
+    expect(() => resolveParams(q, { to: '19/08/2021' })).toThrow(
+      /--param to=19\/08\/2021: expected a date like/,
+    );
   });
 });
