@@ -36,6 +36,8 @@ const HELP = `
     --events N              stop after N passages produced
     --role R                producer | consumer | all (default all)
     --interval D            headless status interval (default 1s)
+    --metrics-port N        serve Prometheus /metrics and /healthz on port N (headless and monitor; off by default)
+    --metrics-host H        address that port listens on (default 127.0.0.1; 0.0.0.0 for every interface)
 
   Import options (tollstream import SOURCE; SOURCE as for --source, see "Sources" below)
     --dry-run               read and map the whole source, print the first rows as they would be produced and

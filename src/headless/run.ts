@@ -28,6 +28,8 @@ import type { EndReason, ProducedVerification, RunPhase, RunSummary } from './st
 import { rejectLimit, verdict } from './verdict.ts';
 import { finishReplace, prepareReplace } from '../imports/replace.ts';
 import type { ReplaceRun } from '../imports/replace.ts';
+import { startMetricsEndpoint } from '../metrics/index.ts';
+import type { MetricsEndpoint } from '../metrics/index.ts';
 
 export interface HeadlessOptions {
   /** Where NDJSON lines go (stdout by default). */
@@ -143,6 +145,15 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     }
     // Kafka unreachable: not a usage error; the engines show it and keep retrying.
     log.warn(`cannot check topics: ${(e as Error).message}`);
+  }
+  let metrics: MetricsEndpoint | null;
+  try {
+    metrics = await startMetricsEndpoint(config, pipeline, log.child('metrics'));
+  } catch (e) {
+    spool?.remove();
+    await services.close();
+    await pipeline.shutdown();
+    return usage(e, times);
   }
 
   // ---- ending ----
@@ -280,6 +291,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     spool?.remove();
     ackLog?.close();
     await services.close();
+    await metrics?.close();
   }
   times.endedAt = Date.now();
 

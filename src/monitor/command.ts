@@ -5,6 +5,8 @@
 import type { CommandContext } from '../cli/main.ts';
 import { createPipeline } from '../runtime/pipeline.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
+import { startMetricsEndpoint } from '../metrics/index.ts';
+import type { MetricsEndpoint } from '../metrics/index.ts';
 import { createLogger } from '../util/log.ts';
 import { createMonitorLogs } from './logs.ts';
 
@@ -41,6 +43,19 @@ export async function runMonitorCommand(ctx: CommandContext): Promise<number> {
     logs.dispose();
     return 2;
   }
+  let metrics: MetricsEndpoint | null;
+  try {
+    metrics = await startMetricsEndpoint(config, pipeline, createLogger('metrics'));
+  } catch (e) {
+    process.stderr.write(`tollstream: ${(e as Error).message}\n`);
+    await pipeline.shutdown();
+    logs.dispose();
+    return 2;
+  }
   const { runScreen } = await import('./screen.ts');
-  return runScreen(config, pipeline, logs);
+  try {
+    return await runScreen(config, pipeline, logs);
+  } finally {
+    await metrics?.close();
+  }
 }
