@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // Children started through bin/tollstream.js run the TypeScript under test, not a dist/ built earlier; the
+    // compiled package has its own test (test/integration/package).
+    env: { TOLLSTREAM_FROM_SOURCE: '1' },
     projects: [
       {
         test: {

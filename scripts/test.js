@@ -7,6 +7,8 @@ import { mkdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// The CLI children of the tests run the sources under test (bin/tollstream.js would otherwise prefer dist/).
+process.env.TOLLSTREAM_FROM_SOURCE = '1';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const results = path.join(root, '.tollstream', 'test-results');
 const only = process.argv[2]; // optional: "unit" or "integration"
