@@ -5,6 +5,7 @@
  *   tollstream stack ...       Docker-free ZooKeeper + Kafka + MySQL schema
  *   tollstream import ...      a finite source into Kafka and MySQL, with a preview (--dry-run)
  *   tollstream query ...       read-only SQL
+ *   tollstream lag ...         consumer lag of every group that reads the toll topics
  *   tollstream bench           benchmark
  *   tollstream soak            fault soak on a private stack
  * Exit codes: 0 success, 1 a run that failed its own checks, 2 bad usage or configuration.
@@ -23,6 +24,7 @@ const HELP = `
     $ tollstream stack up|down|status       Docker-free ZooKeeper + Kafka (+ MySQL schema)
     $ tollstream import SOURCE [--dry-run]  a file, replay or HTTP range into Kafka and MySQL, or a preview of it
     $ tollstream query "SQL" | --saved NAME read-only SQL against the passages database
+    $ tollstream lag [--group G ...]        consumer lag per group and partition (exit 1 when any is not OK)
     $ tollstream bench                      end-to-end benchmark against the running stack
     $ tollstream soak                       fault soak on a private 3-broker stack and MariaDB
 
@@ -46,6 +48,14 @@ const HELP = `
     --replace               replace what an earlier import of the same file wrote, in one transaction
     --max-rejects N|N%      rows an import may reject before it fails (default 0 for files; also for --headless)
     --format F              table (default on a terminal) | json (the headless NDJSON lines)
+
+  Lag options (tollstream lag)
+    --group G               only this consumer group (repeatable; default every group that reads a toll topic,
+                            ours first). Elsewhere --group is our sink's group id
+    --format F              table | json | csv (default table)
+    --samples N             looks a one-shot run takes, 2 s apart, before it reports (default 4; status compares
+                            them)
+    --watch [interval]      redraw every interval (default 2s) until Ctrl-C
 
   Stack options
     stack up --brokers 1|3  one broker on 9092 or three on 9092-9094
@@ -80,7 +90,7 @@ const HELP = `
     --log-level L           debug | info | warn | error
 `;
 
-const COMMANDS = ['stack', 'import', 'query', 'bench', 'soak'] as const;
+const COMMANDS = ['stack', 'import', 'query', 'lag', 'bench', 'soak'] as const;
 type Command = (typeof COMMANDS)[number] | 'monitor';
 
 function flagSpec(): AnyFlags {
@@ -99,6 +109,9 @@ function flagSpec(): AnyFlags {
     keep: { type: 'boolean' },
     dryRun: { type: 'boolean' },
     rows: { type: 'string' },
+    lagGroup: { type: 'string', isMultiple: true },
+    samples: { type: 'string' },
+    watch: { type: 'string' },
   };
   for (const def of CONFIG_KEYS) {
     if (!def.flag) continue;
@@ -126,7 +139,10 @@ export async function main(argv: string[]): Promise<number> {
   const args =
     command === 'stack'
       ? rest.map((a, i) => (a === '--brokers' && /^\d+$/.test(rest[i + 1] ?? '') ? '--stack-brokers' : a))
-      : rest;
+      : command === 'lag'
+        ? // `lag --group G` selects groups (repeatable); our sink's group id comes from TOLLSTREAM_GROUP_ID or the file.
+          rest.map((a) => a.replace(/^--group(?==|$)/, '--lag-group'))
+        : rest;
   // The sources' options are only needed for --help; loading them on every start would slow the others.
   const help = argv.includes('--help')
     ? `${HELP}\n${(await import('../sources/index.ts'))
@@ -160,6 +176,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('../imports/command.ts')).runImportCommand(ctx);
     case 'query':
       return (await import('../query/command.ts')).runQueryCommand(ctx);
+    case 'lag':
+      return (await import('../lag-command/command.ts')).runLagCommand(ctx);
     case 'bench':
       return (await import('../bench/command.ts')).runBenchCommand(ctx);
     case 'soak':
