@@ -163,7 +163,8 @@ export async function main(argv: string[]): Promise<number> {
     config = loadConfig(cli.flags);
   } catch (e) {
     if (e instanceof ConfigError) {
-      process.stderr.write(`tollstream: ${e.message}\n`);
+      // One line per wrong key.
+      process.stderr.write(e.message.replace(/^/gm, 'tollstream: ') + '\n');
       return EXIT.usage;
     }
     throw e;
