@@ -17,6 +17,7 @@ import { fourLetterWord, parseSrvr } from '../stack/zookeeper.ts';
 import { parseEndpoint } from '../stack/layout.ts';
 import { Storage } from '../storage/db.ts';
 import { backoffDelay, sleep } from '../util/backoff.ts';
+import { settleWithin, TimeoutError, withTimeout } from '../util/timeout.ts';
 import { createLogger } from '../util/log.ts';
 import type { Logger } from '../util/log.ts';
 import { ThrottledStore } from '../util/store.ts';
@@ -92,14 +93,11 @@ function guarded<T>(noAnswer: () => T, timeoutMs: number) {
     running ??= probe().finally(() => {
       running = undefined;
     });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<T>((resolve) => {
-      timer = setTimeout(() => resolve(noAnswer()), timeoutMs);
-    });
     try {
-      return await Promise.race([running, late]);
-    } finally {
-      clearTimeout(timer);
+      return await withTimeout(running, timeoutMs, 'probe');
+    } catch (e) {
+      if (e instanceof TimeoutError) return noAnswer();
+      throw e;
     }
   };
 }
@@ -182,7 +180,7 @@ export function createClusterMonitor(
       if (!controller || controller.signal.aborted) return;
       controller.abort();
       // Probes are bounded by their deadline; one stuck past it finishes on its own and publishes nothing.
-      await Promise.race([loop, sleep(timeoutMs)]);
+      await settleWithin(loop, timeoutMs, 'the cluster probe loop');
       stopped = true;
       await admin.disconnect().catch(() => {});
       await storage?.close();

@@ -20,6 +20,7 @@ import { Storage } from '../storage/db.ts';
 import type { Pool } from '../storage/db.ts';
 import { createLogger } from '../util/log.ts';
 import type { Logger } from '../util/log.ts';
+import { TimeoutError, withTimeout } from '../util/timeout.ts';
 import { checkStatement } from './statement.ts';
 import { classifyFailure, columnOf, serverError, unavailableMessage } from './outcome.ts';
 import type { QueryColumn, QueryOutcome } from './outcome.ts';
@@ -124,19 +125,13 @@ export function createQueryExecutor(options: ExecutorOptions): QueryExecutor {
     const attempt = (async () => {
       await (await open()).execute('KILL QUERY ?', [threadId]);
     })();
-    let timer: NodeJS.Timeout | undefined;
-    const slow = new Promise<'slow'>((resolve) => {
-      timer = setTimeout(() => resolve('slow'), KILL_ANSWER_MS);
-    });
     try {
-      if ((await Promise.race([attempt, slow])) === 'slow') {
+      await withTimeout(attempt, KILL_ANSWER_MS, `KILL QUERY for connection ${threadId}`);
+    } catch (e) {
+      if (e instanceof TimeoutError) {
         log.warn(`KILL QUERY for connection ${threadId} got no answer in ${KILL_ANSWER_MS / 1000} s`);
         attempt.catch(() => {});
-      }
-    } catch (e) {
-      log.warn(`could not stop query on connection ${threadId}: ${serverError(e).message}`);
-    } finally {
-      clearTimeout(timer);
+      } else log.warn(`could not stop query on connection ${threadId}: ${serverError(e).message}`);
     }
   }
 

@@ -11,7 +11,7 @@ import { createKafka } from '../kafka/client.ts';
 import { renderProperties } from './jvm.ts';
 import type { BrokerEndpoint, Endpoint } from './layout.ts';
 import { address } from './layout.ts';
-import { withTimeout } from './timing.ts';
+import { withTimeout } from '../util/timeout.ts';
 
 export interface BrokerPropertiesInput {
   broker: BrokerEndpoint;

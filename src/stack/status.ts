@@ -16,7 +16,8 @@ import { mysqlLabel } from './mysql.ts';
 import { stackPaths } from './paths.ts';
 import { isOurProcess, portOpen, stackMarker } from './processes.ts';
 import { readRecord } from './record.ts';
-import { stopwatch, withTimeout } from './timing.ts';
+import { withTimeout } from '../util/timeout.ts';
+import { stopwatch } from './timing.ts';
 import { topicPlan } from './topics.ts';
 import { fourLetterWord, parseSrvr } from './zookeeper.ts';
 

@@ -8,6 +8,7 @@ import type { Config } from '../../config/config.ts';
 import { createKafka } from '../../kafka/client.ts';
 import { KafkaAdmin } from '../../kafka/admin.ts';
 import { backoffDelay, sleep } from '../../util/backoff.ts';
+import { settleWithin } from '../../util/timeout.ts';
 import { createLogger } from '../../util/log.ts';
 import type { Logger } from '../../util/log.ts';
 import { ThrottledStore } from '../../util/store.ts';
@@ -126,7 +127,7 @@ export function createLagMonitor(config: Config, options: LagMonitorOptions = {}
       controller.abort();
       // A refresh stuck in the Kafka client's retries (Kafka down) is not worth waiting for: quitting must not
       // hang on it. It finds `stopped` set when it returns and publishes nothing.
-      await Promise.race([loop, sleep(2000)]);
+      await settleWithin(loop, 2000, 'the lag refresh');
       set({ kind: 'stopped' });
       stopped = true;
       store.dispose();

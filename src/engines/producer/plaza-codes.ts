@@ -10,7 +10,7 @@ import { attempt, decodeJsonObject, validatePlazaObject } from '../../domain/val
 import { createKafka } from '../../kafka/client.ts';
 import { readTopicToEnd } from '../../kafka/topic-read.ts';
 import { PlazaRegistry, type PlazaCode } from '../../sources/plaza-registry.ts';
-import { withTimeout } from '../../stack/timing.ts';
+import { withTimeout } from '../../util/timeout.ts';
 import { Storage } from '../../storage/db.ts';
 import { createLogger, type Logger } from '../../util/log.ts';
 

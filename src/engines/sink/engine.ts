@@ -12,6 +12,7 @@ import { KafkaPublisher } from '../../kafka/producer.ts';
 import { isPermanentStorageError, Storage } from '../../storage/db.ts';
 import { applySchema, databaseSchemaVersion, schemaFileVersion } from '../../storage/schema.ts';
 import { backoffDelay, sleep } from '../../util/backoff.ts';
+import { settleWithin } from '../../util/timeout.ts';
 import type { Logger } from '../../util/log.ts';
 import { createLogger } from '../../util/log.ts';
 import { ThrottledStore } from '../../util/store.ts';
@@ -310,12 +311,12 @@ export class Sink implements SinkEngine {
     this.abort.abort();
     if (this.ticker) clearInterval(this.ticker);
     // A start still connecting (a broker that does not answer) gives up at the next retry; do not wait forever.
-    await withTimeout(this.starting, STOP_TIMEOUT_MS);
-    await withTimeout(this.consumer?.stop(), STOP_TIMEOUT_MS, () =>
+    await settleWithin(this.starting, STOP_TIMEOUT_MS, 'the sink start');
+    await settleWithin(this.consumer?.stop(), STOP_TIMEOUT_MS, 'leaving the group', () =>
       this.log.warn('leaving the group timed out; the group coordinator will expire this member'),
     );
-    await withTimeout(this.publisher?.disconnect(), STOP_TIMEOUT_MS);
-    await withTimeout(this.facts?.close(), STOP_TIMEOUT_MS);
+    await settleWithin(this.publisher?.disconnect(), STOP_TIMEOUT_MS, 'the dead-letter producer');
+    await settleWithin(this.facts?.close(), STOP_TIMEOUT_MS, 'the topic-id reader');
     await this.storage?.close();
     this.metrics.assignment = {};
     this.setStatus({ kind: 'stopped' });
@@ -332,21 +333,4 @@ export class Sink implements SinkEngine {
       await storage.close();
     }
   }
-}
-
-async function withTimeout(
-  work: Promise<void> | undefined,
-  ms: number,
-  onTimeout?: () => void,
-): Promise<void> {
-  if (!work) return;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(() => {
-      onTimeout?.();
-      resolve();
-    }, ms);
-  });
-  await Promise.race([work.catch(() => {}), timeout]);
-  clearTimeout(timer);
 }
