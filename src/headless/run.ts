@@ -8,7 +8,8 @@ import { ConfigError } from '../config/config.ts';
 import type { Config } from '../config/config.ts';
 import type { EngineStatus, ProducersSnapshot } from '../engines/types.ts';
 import type { DrainResult, OffsetMap } from '../runtime/drain.ts';
-import { offsetKey, waitForDrain } from '../runtime/drain.ts';
+import { partitionKey } from '../kafka/partition-key.ts';
+import { waitForDrain } from '../runtime/drain.ts';
 import { createPipeline } from '../runtime/pipeline.ts';
 import type { Pipeline, PipelineOptions, PipelineParts } from '../runtime/pipeline.ts';
 import { RECONCILE_CHUNK, reconcile } from '../runtime/reconcile.ts';
@@ -368,7 +369,7 @@ function verifyProduced(
   const base = { partitionAcks, resent, overlaps, partitionsChecked: tally.partitions };
   if ('error' in ends) return { ...base, shortfalls: [], error: ends.error };
   const shortfalls = tally
-    .shortfalls((topic, partition) => ends.map.get(offsetKey(topic, partition)))
+    .shortfalls((topic, partition) => ends.map.get(partitionKey(topic, partition)))
     .map(
       (s) =>
         `${s.topic}[${s.partition}] ends at ${s.logEnd ?? 'nothing'} but offsets up to ${s.acknowledgedEnd - 1n} were acknowledged`,

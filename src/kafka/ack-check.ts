@@ -6,6 +6,7 @@
  * itself by patches/kafkajs+2.2.4.patch; this check keeps the count honest should another client defect of
  * the kind appear.
  */
+import { partitionKey } from './partition-key.ts';
 import type { OutgoingMessage, SentRecord, TopicBatch } from './producer.ts';
 
 /** The partition chosen for each message object, filled in by the partitioner during a send. */
@@ -28,8 +29,6 @@ export interface AckCounters {
   overlaps: number;
 }
 
-const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
-
 // Recent ranges kept per partition: enough to cover the acknowledgements of concurrent sends.
 const RANGES_PER_PARTITION = 64;
 
@@ -51,7 +50,7 @@ export class AckTally {
   private readonly ends = new Map<string, { topic: string; partition: number; end: bigint }>();
 
   record(topic: string, partition: number, end: bigint): void {
-    const key = keyOf(topic, partition);
+    const key = partitionKey(topic, partition);
     const cur = this.ends.get(key);
     if (!cur) this.ends.set(key, { topic, partition, end });
     else if (end > cur.end) cur.end = end;
@@ -83,7 +82,7 @@ export class AckLedger {
 
   /** Records [base, base + count) unless it overlaps a recorded range; false when it does. */
   claim(topic: string, partition: number, base: bigint, count: number): boolean {
-    const key = keyOf(topic, partition);
+    const key = partitionKey(topic, partition);
     const end = base + BigInt(count);
     let list = this.ranges.get(key);
     if (!list) this.ranges.set(key, (list = []));
@@ -109,7 +108,7 @@ export function verifyAcks(
   ledger: AckLedger,
 ): AckCheck {
   const byPartition = new Map<string, Acknowledgement>();
-  for (const a of acks) byPartition.set(keyOf(a.topicName, a.partition), a);
+  for (const a of acks) byPartition.set(partitionKey(a.topicName, a.partition), a);
   const out: AckCheck = { confirmed: [], resend: [], problems: [] };
   ledger.counters.sends++;
   for (const { topic, messages } of sent) {
@@ -128,7 +127,7 @@ export function verifyAcks(
     if (unassigned.length)
       out.problems.push(`${topic}: ${unassigned.length} messages never assigned a partition`);
     for (const [partition, group] of groups) {
-      const ack = byPartition.get(keyOf(topic, partition));
+      const ack = byPartition.get(partitionKey(topic, partition));
       const base = ack?.baseOffset === undefined ? -1n : BigInt(ack.baseOffset);
       let problem: string | null = null;
       if (!ack) problem = 'no acknowledgement';

@@ -7,10 +7,8 @@
  */
 import { sleep } from '../util/backoff.ts';
 
-/** "topic\u0000partition" -> offset. */
+/** partitionKey(topic, partition) -> offset. */
 export type OffsetMap = Map<string, bigint>;
-
-export const offsetKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 export function remainingLag(targets: OffsetMap, committed: OffsetMap): number {
   let lag = 0n;

@@ -5,7 +5,7 @@ import { createKafka } from '../kafka/client.ts';
 import { TopicIds } from '../kafka/topic-ids.ts';
 import type { Storage } from '../storage/db.ts';
 import type { Logger } from '../util/log.ts';
-import { offsetKey } from './drain.ts';
+import { partitionKey } from '../kafka/partition-key.ts';
 import type { OffsetMap } from './drain.ts';
 
 export class OffsetReader {
@@ -23,7 +23,7 @@ export class OffsetReader {
     const out: OffsetMap = new Map();
     for (const topic of topics) {
       for (const p of await this.admin.topicOffsets(topic))
-        out.set(offsetKey(topic, p.partition), BigInt(p.high));
+        out.set(partitionKey(topic, p.partition), BigInt(p.high));
     }
     return out;
   }
@@ -37,7 +37,7 @@ export class OffsetReader {
     const out: OffsetMap = new Map();
     for (const g of await this.admin.groupOffsets(groupId, topics)) {
       for (const p of g.partitions)
-        if (p.offset !== null) out.set(offsetKey(g.topic, p.partition), BigInt(p.offset));
+        if (p.offset !== null) out.set(partitionKey(g.topic, p.partition), BigInt(p.offset));
     }
     const rows = await storage.query<{
       topic: string;
@@ -52,7 +52,7 @@ export class OffsetReader {
     for (const r of rows) {
       // Rows from before topic ids were recorded count only once the sink has matched them with the topic.
       if (r.topic_id !== (current.get(r.topic) ?? null)) continue;
-      const key = offsetKey(r.topic, Number(r.kafka_partition));
+      const key = partitionKey(r.topic, Number(r.kafka_partition));
       const next = BigInt(r.next_offset);
       if (next > (out.get(key) ?? -1n)) out.set(key, next);
     }

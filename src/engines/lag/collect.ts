@@ -10,6 +10,7 @@
  * (ListOffsets by message timestamp) and hands that history over with the next observation (see timelag.ts).
  */
 import type { KafkaAdmin, GroupSummary } from '../../kafka/admin.ts';
+import { partitionKey } from '../../kafka/partition-key.ts';
 import type { GroupObservation, HistoryPoint, Observation } from './tracker.ts';
 
 /** Ages at which a topic's history is taken: dense near now, coarse far back, 30 days at most. */
@@ -126,7 +127,7 @@ export class LagCollector {
     const owners = new Map<string, string>();
     for (const m of g.members) {
       for (const [topic, partitions] of Object.entries(m.assignment)) {
-        for (const p of partitions) owners.set(`${topic}:${p}`, m.clientId);
+        for (const p of partitions) owners.set(partitionKey(topic, p), m.clientId);
       }
     }
     return {

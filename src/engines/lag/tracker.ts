@@ -10,6 +10,7 @@
  * committing the same offset (STALL). An unchanged offset with no live owner adds nothing, so the window ages
  * and Burrow's STOP rule fires.
  */
+import { partitionKey } from '../../kafka/partition-key.ts';
 import type { GroupLag, LagStatus, PartitionLag } from '../types.ts';
 import { Ring } from '../../util/ring.ts';
 import { evaluatePartition, holdsMessages } from './burrow.ts';
@@ -36,7 +37,7 @@ export interface GroupObservation {
   groupId: string;
   state: string;
   members: number;
-  /** `${topic}:${partition}` -> client id of the member that owns it. */
+  /** partitionKey(topic, partition) -> client id of the member that owns it. */
   owners: ReadonlyMap<string, string>;
   /** Committed offsets on the topics this group reads; null where it never committed. */
   committed: readonly { topic: string; partition: number; offset: string | null }[];
@@ -117,7 +118,7 @@ export class LagTracker {
     const lows = new Map<string, number>();
     for (const [topic, parts] of observation.highWatermarks) {
       for (const { partition, low, high } of parts) {
-        const key = `${topic}:${partition}`;
+        const key = partitionKey(topic, partition);
         const h = Number(high);
         highs.set(key, h);
         lows.set(key, Number(low ?? 0));
@@ -136,7 +137,7 @@ export class LagTracker {
         else byPartition.set(p.partition, [p]);
       }
       for (const [partition, list] of byPartition) {
-        const memory = this.topicPartitions.get(`${topic}:${partition}`);
+        const memory = this.topicPartitions.get(partitionKey(topic, partition));
         memory?.timeline.seedHistory(list);
       }
     }
@@ -158,7 +159,7 @@ export class LagTracker {
   ): GroupLagDetail {
     const rows: PartitionLagDetail[] = [];
     for (const c of [...g.committed].sort(byTopicPartition)) {
-      const tpKey = `${c.topic}:${c.partition}`;
+      const tpKey = partitionKey(c.topic, c.partition);
       const high = highs.get(tpKey);
       if (high === undefined) continue; // topic vanished between the two requests
       const key = `${g.groupId}\u0000${tpKey}`;

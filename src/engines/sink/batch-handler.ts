@@ -22,7 +22,8 @@ import type { TopicFacts } from './incarnation.ts';
 import { settlePartitions } from './incarnation.ts';
 import type { StoredOffset } from './offset-guard.ts';
 import { chunked, firstUnpersisted, nextOffsetAfter } from './offset-guard.ts';
-import { OffsetFenced, loadOffsets, partitionKey } from './offsets.ts';
+import { partitionKey, partitionKeyPrefix } from '../../kafka/partition-key.ts';
+import { OffsetFenced, loadOffsets } from './offsets.ts';
 import type { ChunkOutcome, WrittenChunk } from './writer.ts';
 import { writeChunk } from './writer.ts';
 
@@ -188,7 +189,7 @@ export class BatchHandler {
       'the topic was recreated under this member (its topic id changed): settling its partitions again; nothing of the old topic in hand is written',
       { topic, read: incarnation, current },
     );
-    const prefix = partitionKey(topic, 0).replace(/0$/, '');
+    const prefix = partitionKeyPrefix(topic);
     for (const [key, state] of this.partitions) if (key.startsWith(prefix)) state.settled = false;
     return false;
   }

@@ -19,7 +19,7 @@
  */
 import type { Rejection } from './classify.ts';
 import type { DeadLetterResult } from './dead-letter-sender.ts';
-import { partitionKey } from './offsets.ts';
+import { partitionKey } from '../../kafka/partition-key.ts';
 
 interface Outcome {
   /** The source record's timestamp: an offset of a recreated topic is another record. */

@@ -12,7 +12,8 @@ import type { Storage } from '../../storage/db.ts';
 import type { Logger } from '../../util/log.ts';
 import type { StoredOffset } from './offset-guard.ts';
 import { adoptUnrecorded } from './offset-guard.ts';
-import { adoptIncarnation, partitionKey } from './offsets.ts';
+import { partitionKey } from '../../kafka/partition-key.ts';
+import { adoptIncarnation } from './offsets.ts';
 
 /** What the sink asks Kafka about a topic (src/kafka/topic-ids.ts and the admin client). */
 export interface TopicFacts {

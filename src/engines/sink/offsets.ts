@@ -4,10 +4,9 @@
  * write fences a zombie whose view of the offset is stale. Each offset carries the topic incarnation (Kafka's
  * topic id) it counts in: offset 5109 of a deleted topic says nothing about the topic created in its place.
  */
+import { partitionKey } from '../../kafka/partition-key.ts';
 import type { Storage, Transaction } from '../../storage/db.ts';
 import type { StoredOffset } from './offset-guard.ts';
-
-export const partitionKey = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
 
 /** Stored next offsets of a group for the given topics, keyed by partitionKey(). */
 export async function loadOffsets(

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { reconcile } from '../../../src/runtime/reconcile.ts';
 import { EventIdSpool } from '../../../src/runtime/spool.ts';
-import { offsetKey, remainingLag, waitForDrain } from '../../../src/runtime/drain.ts';
+import { partitionKey } from '../../../src/kafka/partition-key.ts';
+import { remainingLag, waitForDrain } from '../../../src/runtime/drain.ts';
 
 async function* chunksOf(ids: string[], size: number): AsyncGenerator<string[]> {
   for (let i = 0; i < ids.length; i += size) yield ids.slice(i, i + size);
@@ -68,19 +69,19 @@ describe('EventIdSpool', () => {
 
 describe('drain', () => {
   const targets = new Map([
-    [offsetKey('p', 0), 100n],
-    [offsetKey('p', 1), 50n],
-    [offsetKey('pay', 0), 0n],
+    [partitionKey('p', 0), 100n],
+    [partitionKey('p', 1), 50n],
+    [partitionKey('pay', 0), 0n],
   ]);
 
   it('measures what is left per partition, counting a partition never committed from 0', () => {
-    expect(remainingLag(targets, new Map([[offsetKey('p', 0), 90n]]))).toBe(60);
+    expect(remainingLag(targets, new Map([[partitionKey('p', 0), 90n]]))).toBe(60);
     expect(
       remainingLag(
         targets,
         new Map([
-          [offsetKey('p', 0), 120n],
-          [offsetKey('p', 1), 50n],
+          [partitionKey('p', 0), 120n],
+          [partitionKey('p', 1), 50n],
         ]),
       ),
     ).toBe(0);
@@ -94,8 +95,8 @@ describe('drain', () => {
       committed: async () => {
         at += 25n;
         return new Map([
-          [offsetKey('p', 0), at],
-          [offsetKey('p', 1), at > 50n ? 50n : at],
+          [partitionKey('p', 0), at],
+          [partitionKey('p', 1), at > 50n ? 50n : at],
         ]);
       },
       pollMs: 1,

@@ -9,7 +9,7 @@ import { loadConfig } from '../../../src/config/config.ts';
 import type { Config } from '../../../src/config/config.ts';
 import type { Engine, LagSnapshot, SinkSnapshot } from '../../../src/engines/types.ts';
 import type { Publisher, SentRecord, TopicBatch } from '../../../src/kafka/producer.ts';
-import { offsetKey } from '../../../src/runtime/drain.ts';
+import { partitionKey } from '../../../src/kafka/partition-key.ts';
 import type { PipelineParts } from '../../../src/runtime/pipeline.ts';
 import { runHeadless } from '../../../src/headless/run.ts';
 import type { HeadlessOptions } from '../../../src/headless/run.ts';
@@ -121,7 +121,7 @@ function fakeParts(world: World): Partial<PipelineParts> {
 
 function fakeServices(world: World): RunServices {
   const offsets = (read: (topic: string) => number) => async (topics: string[]) =>
-    new Map(topics.map((t) => [offsetKey(t, 0), BigInt(read(t))]));
+    new Map(topics.map((t) => [partitionKey(t, 0), BigInt(read(t))]));
   return {
     topicsMissing: async (topics) => topics.filter((t) => t.startsWith('missing')),
     highWatermarks: offsets((t) => world.broker.topics.get(t)?.length ?? 0),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LagTracker, sortGroups } from '../../../src/engines/lag/tracker.ts';
 import type { GroupObservation, Observation, PartitionLagDetail } from '../../../src/engines/lag/tracker.ts';
 import type { GroupLag } from '../../../src/engines/types.ts';
+import { partitionKey } from '../../../src/kafka/partition-key.ts';
 
 const T = 'toll.passages';
 
@@ -17,7 +18,7 @@ function observe(
       groupId: g.id,
       state: g.state ?? (g.owned ? 'Stable' : 'Empty'),
       members: g.owned ? 1 : 0,
-      owners: new Map(g.owned ? g.committed.map((_, p) => [`${T}:${p}`, 'client-1'] as const) : []),
+      owners: new Map(g.owned ? g.committed.map((_, p) => [partitionKey(T, p), 'client-1'] as const) : []),
       committed: g.committed.map((c, partition) => ({
         topic: T,
         partition,
@@ -134,8 +135,8 @@ describe('lag tracker', () => {
             state: 'Stable',
             members: 1,
             owners: new Map([
-              [`${T}:0`, 'client-1'],
-              [`${T}:1`, 'client-1'],
+              [partitionKey(T, 0), 'client-1'],
+              [partitionKey(T, 1), 'client-1'],
             ]),
             committed: [
               { topic: T, partition: 0, offset: '0' },
