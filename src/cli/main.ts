@@ -8,6 +8,7 @@
  *   tollstream lag ...         consumer lag of every group that reads the toll topics
  *   tollstream bench           benchmark
  *   tollstream soak            fault soak on a private stack
+ *   tollstream audit           what Kafka holds in a time range against MySQL and the dead-letter topic
  * Exit codes: 0 success, 1 a run that failed its own checks, 2 bad usage or configuration.
  */
 import meow from 'meow';
@@ -27,6 +28,8 @@ const HELP = `
     $ tollstream lag [--group G ...]        consumer lag per group and partition (exit 1 when any is not OK)
     $ tollstream bench                      end-to-end benchmark against the running stack
     $ tollstream soak                       fault soak on a private 3-broker stack and MariaDB
+    $ tollstream audit [--from T] [--to T]  did we lose anything? Kafka's messages in a time range against MySQL
+                                            and the dead-letter topic (exit 1 when any is missing)
 
   Run options
     --headless              no UI; status lines on stdout, summary at the end
@@ -76,6 +79,12 @@ const HELP = `
     --saved NAME            run a saved query (--saved list shows them); --param key=value (repeatable)
     --format F              table | json | csv (default table)
 
+  Audit options (tollstream audit; read-only: no consumer group, no commit, SELECTs only)
+    --from T, --to T        Kafka message time, half-open [from, to) (default the whole log; without a zone: --tz)
+    --topic R               passages | payments | legacy | all (default all)
+    --format F              table | json (default table)
+    --limit N               missing ids listed per topic (default 20)
+
   Connection options (flags > TOLLSTREAM_* environment > tollstream.config.yaml|json > defaults)
     --config FILE           configuration file (YAML or JSON)
     --brokers LIST          Kafka bootstrap servers (default 127.0.0.1:9092)
@@ -90,7 +99,7 @@ const HELP = `
     --log-level L           debug | info | warn | error
 `;
 
-const COMMANDS = ['stack', 'import', 'query', 'lag', 'bench', 'soak'] as const;
+const COMMANDS = ['stack', 'import', 'query', 'lag', 'bench', 'soak', 'audit'] as const;
 type Command = (typeof COMMANDS)[number] | 'monitor';
 
 function flagSpec(): AnyFlags {
@@ -105,6 +114,8 @@ function flagSpec(): AnyFlags {
     seed: { type: 'string' },
     faultEvery: { type: 'string' },
     faults: { type: 'string' },
+    topic: { type: 'string' },
+    limit: { type: 'string' },
     mysqlPort: { type: 'string' },
     keep: { type: 'boolean' },
     dryRun: { type: 'boolean' },
@@ -183,6 +194,8 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('../bench/command.ts')).runBenchCommand(ctx);
     case 'soak':
       return (await import('../soak/command.ts')).runSoakCommand(ctx);
+    case 'audit':
+      return (await import('../audit/command.ts')).runAuditCommand(ctx);
     case 'monitor':
       if (cli.input.length) {
         process.stderr.write(`tollstream: unknown command "${cli.input[0]}" (try tollstream --help)\n`);
