@@ -1,4 +1,4 @@
-/** Wire and domain types of DESIGN.md. A passage is one vehicle crossing one toll plaza. */
+/** Wire and domain types. A passage is one vehicle crossing one toll plaza. */
 
 export const PAYMENT_METHODS = ['e-tag', 'cash', 'card', 'prepaid'] as const;
 export type PaymentMethod = (typeof PAYMENT_METHODS)[number];

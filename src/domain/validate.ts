@@ -1,6 +1,6 @@
 /**
- * Validation of incoming messages per DESIGN.md. Pure: used by the sink (to route bad messages to the DLQ)
- * and by sources (to report a bad input row instead of publishing it).
+ * Validation of incoming messages against the wire format of types.ts. Pure: used by the sink (to route bad
+ * messages to the DLQ) and by sources (to report a bad input row instead of publishing it).
  */
 import type { Passage, Payment, PaymentMethod, Plaza } from './types.ts';
 import { PAYMENT_METHODS } from './types.ts';

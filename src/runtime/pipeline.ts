@@ -41,7 +41,7 @@ export interface PipelineOptions {
   role: Role;
   /** Source specs, one producer each (ignored for role consumer). */
   sources: string[];
-  /** Topic names; defaults from DESIGN.md, then TOLLSTREAM_TOPIC_* (topics.ts), then these. */
+  /** Topic names: the defaults (TOPICS), then TOLLSTREAM_TOPIC_* and the config file's topics.*, then these. */
   topics?: Partial<Topics>;
   logger?: Logger;
   /** The sink's consumer group; config.groupId by default. */

@@ -1,8 +1,8 @@
 /**
- * The `--source` forms of DESIGN.md, turned into TollSource objects. Options come after `:` for the simulator
- * and after `#` for the others (a URL's fragment is never sent to its server, so it is free for ours), and may
- * also come as a mapping from the config file (the spec wins on conflicts). Every mistake is a SourceSpecError
- * naming the spec and the expected form; the CLI maps it to exit code 2.
+ * The `--source` forms (simulator, tolldata:, hourly:, http:, file:), turned into TollSource objects. Options
+ * come after `:` for the simulator and after `#` for the others (a URL's fragment is never sent to its server, so
+ * it is free for ours), and may also come as a mapping from the config file (the spec wins on conflicts). Every
+ * mistake is a SourceSpecError naming the spec and the expected form; the CLI maps it to exit code 2.
  *
  * HTTP: `http://host/x` and `https://host/x` are specs as they are; `http:<url>` and `https:<url>` with a full
  * URL after the prefix mean the same (so `http:https://host/x` fetches over TLS). A prefix followed by anything

@@ -10,7 +10,7 @@ import { address } from './layout.ts';
 import { topicPlan } from './topics.ts';
 
 /**
- * Creates the DESIGN.md topics that are missing and waits until every partition has a leader, so clients
+ * Creates the toll topics that are missing and waits until every partition has a leader, so clients
  * started right after `up` can produce at once.
  */
 export async function ensureStackTopics(

@@ -1,7 +1,7 @@
 /**
- * The topics of DESIGN.md as the stack creates them, under the configured names (config `topics.*`). One broker:
- * replication factor 1. Three brokers: replication factor 3 and min.insync.replicas=2, so one broker may fail
- * without losing acknowledged writes.
+ * The toll topics (TOPICS in domain/types.ts) as the stack creates them, under the configured names (config
+ * `topics.*`). One broker: replication factor 1. Three brokers: replication factor 3 and min.insync.replicas=2, so
+ * one broker may fail without losing acknowledged writes.
  */
 import { TOPICS } from '../domain/types.ts';
 import type { TopicRole } from '../domain/types.ts';

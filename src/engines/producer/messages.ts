@@ -1,5 +1,5 @@
 /**
- * What a passage, a payment and a plaza look like on the wire (DESIGN.md): keyed by plaza id as a decimal string,
+ * What a passage, a payment and a plaza look like on the wire (domain/types.ts): keyed by plaza id as a decimal string,
  * so one plaza's traffic stays in one partition and in order; values are the JSON documents as the source made them.
  */
 import { STAGE_HEADER } from '../../domain/types.ts';

@@ -1,7 +1,7 @@
 /**
  * The producer engine against the real broker, checked with kcat (a client we did not write) where installed,
  * else with the project's consumer: passages, payments and plazas land on their topics keyed by plaza id, with
- * DESIGN.md JSON, one plaza per partition, each passage once; stop/start resumes without repeats.
+ * wire-format JSON, one plaza per partition, each passage once; stop/start resumes without repeats.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProducerEngine } from '../../../src/engines/producer/index.ts';
@@ -43,7 +43,7 @@ describe('producer engine on the real broker', () => {
     return { passages: passages!, payments: payments!, plazas: plazas! };
   }
 
-  it('publishes N passages, their payments and the plazas, keyed by plaza id, with DESIGN.md JSON', async () => {
+  it('publishes N passages, their payments and the plazas, keyed by plaza id, with wire-format JSON', async () => {
     const t = await topics();
     const N = 6000;
     const source = new FakeSource('fake:n', N, 500);

@@ -80,7 +80,7 @@ export interface PrivateMariadb {
   stop(): Promise<void>;
 }
 
-/** A throw-away MariaDB (own data dir and port), as DESIGN.md asks for tests that must not disturb the shared one. */
+/** A throw-away MariaDB (own data dir and port), for tests that must not disturb the shared one. */
 export async function privateMariadb(): Promise<PrivateMariadb> {
   const server = await startPrivateMariaDb();
   return { url: server.url('tollstream'), port: server.port, stop: () => server.destroy() };

@@ -70,7 +70,7 @@ describe('stack on private ports', () => {
     expect(await fourLetterWord({ host: '127.0.0.1', port: ZK_PORT }, 'ruok')).toBe('imok');
   });
 
-  it('the broker is registered and the DESIGN.md topics exist with their partitions and compaction', async () => {
+  it('the broker is registered and the toll topics exist with their partitions and compaction', async () => {
     await withAdmin(async (admin) => {
       const cluster = await admin.cluster();
       expect(cluster.brokers).toEqual([{ nodeId: 0, host: '127.0.0.1', port: BROKER_PORT }]);

@@ -24,7 +24,7 @@ const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const passage = (o: Record<string, unknown>) => attempt(() => validatePassageObject(o, NOW));
 
 describe('passage validation', () => {
-  it('accepts the DESIGN.md example and keeps unknown fields out', () => {
+  it('accepts a well-formed passage and keeps unknown fields out', () => {
     const r = passage({ ...good, color: 'red' });
     expect(r.ok).toBe(true);
     if (r.ok) {
@@ -110,12 +110,12 @@ describe('payment and plaza validation', () => {
     currency: 'USD',
     paidAt: '2021-08-19T21:54:38.120Z',
   };
-  it('accepts the DESIGN.md payment and rejects an unknown method', () => {
+  it('accepts a well-formed payment and rejects an unknown method', () => {
     expect(attempt(() => validatePaymentObject(payment, NOW)).ok).toBe(true);
     const r = attempt(() => validatePaymentObject({ ...payment, method: 'bitcoin' }, NOW));
     expect(r.ok ? null : r.error.message).toContain('method');
   });
-  it('accepts the DESIGN.md plaza and rejects zero lanes', () => {
+  it('accepts a well-formed plaza and rejects zero lanes', () => {
     const plaza = { v: 1, plazaId: 4007, code: 'PC7C042B7', name: 'Plaza 4007', lanes: 8 };
     expect(validatePlazaObject(plaza)).toEqual(plaza);
     expect(attempt(() => validatePlazaObject({ ...plaza, lanes: 0 })).ok).toBe(false);

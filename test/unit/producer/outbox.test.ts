@@ -114,7 +114,7 @@ describe('Budget', () => {
 });
 
 describe('wire messages', () => {
-  it('keys passages, payments and plazas by plaza id with DESIGN.md JSON values', () => {
+  it('keys passages, payments and plazas by plaza id with wire-format JSON values', () => {
     const [passages, payments, ...rest] = eventBatches([chunk(0, 2, 1700000000000)], {
       passages: 'p',
       payments: 'pay',

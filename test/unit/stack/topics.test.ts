@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TOPICS, topicPlan } from '../../../src/stack/topics.ts';
 
 describe('topicPlan', () => {
-  it('one broker: replication 1, the DESIGN.md partitions, toll.plazas compacted', () => {
+  it('one broker: replication 1, the default partitions, toll.plazas compacted', () => {
     const plan = topicPlan(1);
     expect(plan.map((t) => [t.topic, t.partitions, t.replicationFactor])).toEqual([
       ['toll.passages', 6, 1],
