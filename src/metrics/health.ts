@@ -11,6 +11,7 @@ import { KafkaAdmin } from '../kafka/admin.ts';
 import { createKafka } from '../kafka/client.ts';
 import { Storage } from '../storage/db.ts';
 import type { Logger } from '../util/log.ts';
+import { TimeoutError, withTimeout } from '../util/timeout.ts';
 
 export interface Check {
   ok: boolean;
@@ -68,17 +69,11 @@ function deadline(timeoutMs: number, what: string): (probe: () => Promise<Check>
       .finally(() => {
         running = undefined;
       });
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<Check>((resolve) => {
-      timer = setTimeout(
-        () => resolve({ ok: false, detail: `${what} did not answer within ${timeoutMs} ms` }),
-        timeoutMs,
-      );
-    });
     try {
-      return await Promise.race([running, late]);
-    } finally {
-      clearTimeout(timer);
+      return await withTimeout(running, timeoutMs, what);
+    } catch (e) {
+      if (e instanceof TimeoutError) return { ok: false, detail: e.message };
+      throw e;
     }
   };
 }
