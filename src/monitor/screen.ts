@@ -10,6 +10,7 @@ import type { Config } from '../config/config.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
 import { createLogger } from '../util/log.ts';
 import type { ReadableStore } from '../util/store.ts';
+import { settleWithin } from '../util/timeout.ts';
 import { MonitorApp } from '../../components/app/App.tsx';
 import type { MonitorServices } from '../../components/app/services.ts';
 import { emptyClusterSnapshot, emptyLagSnapshot } from '../../components/app/empty.ts';
@@ -60,10 +61,6 @@ function summary(pipeline: Pipeline, startedAt: number): string {
   return `tollstream: stopped after ${formatUptime(Date.now() - startedAt)}${parts.length ? `; ${parts.join(', ')}` : ''}\n`;
 }
 
-function timeout(ms: number): Promise<'timeout'> {
-  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
-}
-
 export async function runScreen(config: Config, pipeline: Pipeline, logs: MonitorLogs): Promise<number> {
   const log = createLogger('monitor');
   const startedAt = Date.now();
@@ -108,24 +105,22 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
         detail: 'flushing producers, committing the sink batch, closing pools…',
       });
       let exitCode = code;
-      const stopped = await Promise.race([
-        pipeline.shutdown().then(
-          () => 'stopped' as const,
-          (e: unknown) => {
-            log.error(`shutdown failed: ${(e as Error).message}`);
-            return 'failed' as const;
-          },
-        ),
-        timeout(limitMs),
-      ]);
-      await Promise.race([query.close().catch(() => {}), timeout(2000)]);
+      const stopped = await settleWithin(
+        pipeline.shutdown().catch((e: unknown) => {
+          log.error(`shutdown failed: ${(e as Error).message}`);
+          throw e;
+        }),
+        limitMs,
+        'the pipeline',
+      );
+      await settleWithin(query.close(), 2000, 'the query pool');
       instance.unmount();
       restoreConsole();
       screen.restore();
       logs.dispose();
       if (crashReport !== null) process.stderr.write(crashReport);
       else process.stdout.write(summary(pipeline, startedAt));
-      if (stopped !== 'stopped') {
+      if (stopped !== 'done') {
         process.stderr.write(
           stopped === 'timeout'
             ? `tollstream: the pipeline did not stop within ${limitMs / 1000} s; exiting anyway\n`
