@@ -53,7 +53,14 @@ export interface HeadlessOptions {
   /** Longest wait for the sink to join before producers start anyway (default 15 s). */
   sinkJoinWaitMs?: number;
   spoolDir?: string;
+  /**
+   * Called synchronously as the producers start, once they have stopped, and when the sink has drained, with the
+   * passages acknowledged and persisted so far (lets a caller measure each stretch, e.g. CPU per passage).
+   */
+  onMark?: (mark: RunMark, counts: { produced: number; persisted: number }) => void;
 }
+
+export type RunMark = 'producersStarted' | 'producersStopped' | 'drained';
 
 export interface RunTimes {
   startedAt: number;
@@ -191,6 +198,12 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     ? watchProducers(pipeline.producers.store, config.run.events, end)
     : undefined;
 
+  const mark = (m: RunMark): void =>
+    options.onMark?.(m, {
+      produced: pipeline.producers?.store.getSnapshot().totals.acked ?? 0,
+      persisted: pipeline.sink?.store.getSnapshot().persisted ?? 0,
+    });
+
   // ---- status lines ----
   const snapshotLine = (): Record<string, unknown> =>
     statusLine({
@@ -228,6 +241,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     }
     if (!graceful.signal.aborted) {
       times.producersStartedAt = Date.now();
+      mark('producersStarted');
       pipeline.startProducers();
     }
     await new Promise<void>((resolve) => {
@@ -238,6 +252,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     phase = 'flushing';
     await pipeline.stopProducers();
     times.producersStoppedAt = Date.now();
+    mark('producersStopped');
     const producedTopics = PRODUCED_ROLES.map((r) => pipeline.topics[r]);
     const tally = pipeline.producers?.acknowledgements;
     const draining = role === 'all' && spool !== null;
@@ -265,6 +280,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
       }
       if (drain.drained) {
         times.drainedAt = Date.now();
+        mark('drained');
         phase = 'reconciling';
         try {
           reconciled = await reconcile(spool.chunks(RECONCILE_CHUNK), replace?.lookup ?? services.lookup, {

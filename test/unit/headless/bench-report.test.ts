@@ -58,6 +58,17 @@ describe('bench', () => {
         p50Ms: 1389,
         p99Ms: 2270,
       },
+      cpu: {
+        producerUsPerPassage: 130.4,
+        sinkUsPerPassage: 49.6,
+        producingUsPerPassage: 160,
+        producing: { cpuUs: 1_600_000, produced: 10_000, persisted: 6000, seconds: 1 },
+        draining: { cpuUs: 200_000, persisted: 4000, seconds: 0.5 },
+        split: {
+          cores: 2,
+          percent: { tollstream: 45, kafka: 20.04, zookeeper: 0.5, mariadb: null, other: 24.5, machine: 90 },
+        },
+      },
     };
     const text = formatReport(r);
     expect(text).toContain('500,000 passages at full speed');
@@ -70,6 +81,16 @@ describe('bench', () => {
     expect(text).toMatch(/reconciled \(full speed \/ at rate\)\s+yes \/ NO/);
     expect(text).toMatch(/61,463 rec\/s, 11\.7 MB\/s, p99 2,270 ms/);
     expect(text).toContain('problem: not reconciled: interrupted');
+    expect(text).toMatch(/CPU µs\/passage, producer path\s+130 µs/);
+    expect(text).toMatch(/CPU µs\/passage, sink path\s+50 µs/);
+    expect(text).toMatch(/box CPU at full speed: tollstream \(this process\)\s+45\.0 %\s+of 2 cores/);
+    expect(text).toMatch(/box CPU at full speed: Kafka broker JVM\(s\)\s+20\.0 %/);
+    expect(text).toMatch(/box CPU at full speed: MariaDB\s+—/);
+    expect(text).toMatch(/box CPU at full speed: whole machine busy\s+90\.0 %/);
+    expect(text).toContain('sink path = CPU from producers stopped to sink drained');
+    // Results without CPU figures (older JSON) still print.
+    const { cpu: _cpu, ...older } = r;
+    expect(formatReport(older)).toMatch(/CPU per passage \/ box split\s+not measured/);
     expect(formatReport({ ...r, perfTool: { error: 'no java' } })).toContain('failed: no java');
   });
 });
