@@ -5,8 +5,6 @@
  * whose offset lies past the end of a recreated topic, and our own sink resuming from MySQL offsets that outlived
  * their topic.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lagAlerts } from '../../../components/alerts/rules.ts';
 import { createLagMonitor } from '../../../src/engines/lag/index.ts';
@@ -19,50 +17,9 @@ import { KafkaPublisher } from '../../../src/kafka/producer.ts';
 import type { OutgoingMessage } from '../../../src/kafka/producer.ts';
 import { sleep } from '../../../src/util/backoff.ts';
 import { freshDatabase, testConfig, testKafka, uniqueName, waitFor } from '../../helpers/services.ts';
+import { kafkaDescribe } from '../../helpers/kafka-tools.ts';
+import type { DescribedRow } from '../../helpers/kafka-tools.ts';
 import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
-
-const run = promisify(execFile);
-
-/** One row of `kafka-consumer-groups --describe`; null where the tool prints "-". */
-interface DescribedRow {
-  group: string;
-  topic: string;
-  partition: number;
-  committed: string | null;
-  logEnd: string | null;
-  lag: number | null;
-}
-
-/** Runs Kafka 3.9's ConsumerGroupCommand for the groups (it describes groups without members too). */
-async function kafkaDescribe(bootstrap: string, groups: string[]): Promise<DescribedRow[]> {
-  const { stdout } = await run(
-    'java',
-    [
-      '-Xmx128m',
-      '-cp',
-      '.tollstream/jars/*',
-      'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
-      '--bootstrap-server',
-      bootstrap,
-      '--describe',
-      ...groups.flatMap((g) => ['--group', g]),
-    ],
-    { timeout: 60_000 },
-  );
-  const dash = (s: string): string | null => (s === '-' ? null : s);
-  return stdout
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter((cols) => cols.length >= 6 && groups.includes(cols[0]!))
-    .map(([group, topic, partition, committed, logEnd, lag]) => ({
-      group: group!,
-      topic: topic!,
-      partition: Number(partition),
-      committed: dash(committed!),
-      logEnd: dash(logEnd!),
-      lag: lag === '-' ? null : Number(lag),
-    }));
-}
 
 function passageJson(i: number): string {
   return JSON.stringify({
@@ -266,8 +223,8 @@ describe('lag pane agrees with kafka-consumer-groups --describe', () => {
         })
         .toEqual({
           at: `${row.group} ${row.topic}[${row.partition}]`,
-          committed: row.committed,
-          high: row.logEnd,
+          committed: row.currentOffset,
+          high: row.logEndOffset,
           lag: row.lag === null ? null : Math.max(0, row.lag),
         });
     }
@@ -283,10 +240,14 @@ describe('lag pane agrees with kafka-consumer-groups --describe', () => {
     // The cases are really there: the tool saw each of them.
     const row = (g: string, t: string, p: number): DescribedRow | undefined =>
       described.find((r) => r.group === g && r.topic === t && r.partition === p);
-    expect(row(reader, traffic, 0)).toMatchObject({ committed: '30', logEnd: '50', lag: 20 });
-    expect(row(survivor, recreated, 0)).toMatchObject({ committed: '30', logEnd: '5', lag: -25 });
-    expect(row(ours, sinkTopics.passages, 0)).toMatchObject({ committed: '20', logEnd: '20', lag: 0 });
-    expect(row(departed, empty, 1)).toMatchObject({ committed: null, logEnd: '0', lag: null });
+    expect(row(reader, traffic, 0)).toMatchObject({ currentOffset: '30', logEndOffset: '50', lag: 20 });
+    expect(row(survivor, recreated, 0)).toMatchObject({ currentOffset: '30', logEndOffset: '5', lag: -25 });
+    expect(row(ours, sinkTopics.passages, 0)).toMatchObject({
+      currentOffset: '20',
+      logEndOffset: '20',
+      lag: 0,
+    });
+    expect(row(departed, empty, 1)).toMatchObject({ currentOffset: null, logEndOffset: '0', lag: null });
     expect.soft(group(departed)?.partitions.map((p) => [p.highWatermark, p.committed, p.lag])).toEqual([
       ['0', null, null],
       ['0', null, null],

@@ -5,17 +5,15 @@
  * one left, one stays a member with its partitions paused.
  */
 import { spawn } from 'node:child_process';
-import { execFile } from 'node:child_process';
+import { kafkaDescribe } from '../../helpers/kafka-tools.ts';
+import type { DescribedRow } from '../../helpers/kafka-tools.ts';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Topics } from '../../../src/config/config.ts';
 import type { LagReport } from '../../../src/lag-command/report.ts';
 import { freshDatabase, testKafka, topicEnv, uniqueName, waitFor } from '../../helpers/services.ts';
 import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
 import { REPO, tollstream } from '../headless/cli.ts';
-
-const execFileP = promisify(execFile);
 
 interface Ran {
   code: number | null;
@@ -37,46 +35,6 @@ function lag(args: string[], env: Record<string, string>): Promise<Ran> {
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('close', (code) => resolve({ code, stdout, stderr }));
   });
-}
-
-/** One row of `kafka-consumer-groups --describe`; null where the tool prints "-". */
-interface DescribedRow {
-  group: string;
-  topic: string;
-  partition: number;
-  currentOffset: string | null;
-  logEndOffset: string | null;
-  lag: number | null;
-}
-
-async function kafkaDescribe(bootstrap: string, groups: string[]): Promise<DescribedRow[]> {
-  const { stdout } = await execFileP(
-    'java',
-    [
-      '-Xmx128m',
-      '-cp',
-      '.tollstream/jars/*',
-      'org.apache.kafka.tools.consumer.group.ConsumerGroupCommand',
-      '--bootstrap-server',
-      bootstrap,
-      '--describe',
-      ...groups.flatMap((g) => ['--group', g]),
-    ],
-    { cwd: REPO, timeout: 60_000 },
-  );
-  const dash = (s: string): string | null => (s === '-' ? null : s);
-  return stdout
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter((cols) => cols.length >= 6 && groups.includes(cols[0]!))
-    .map(([group, topic, partition, current, logEnd, lagText]) => ({
-      group: group!,
-      topic: topic!,
-      partition: Number(partition),
-      currentOffset: dash(current!),
-      logEndOffset: dash(logEnd!),
-      lag: lagText === '-' ? null : Number(lagText),
-    }));
 }
 
 /** Every row Kafka's tool prints is in the report with the same numbers, and every commit the report shows is one the tool prints. */
