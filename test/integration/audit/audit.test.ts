@@ -5,7 +5,6 @@
  * even when the table's row count still matches Kafka's; messages the sink has not read yet reported as pending;
  * and the running sink left alone (no group joined, its member and commits untouched).
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,14 +26,9 @@ import {
 } from '../../helpers/services.ts';
 import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
 import type { CliRun } from '../headless/cli.ts';
-import { REPO, passageCount, tollstream } from '../headless/cli.ts';
+import { passageCount, tollstream, tollstreamToEnd } from '../headless/cli.ts';
+import type { Finished } from '../headless/cli.ts';
 import { keyed, passage, publish } from '../sink/fixtures.ts';
-
-interface AuditRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** The fields of the JSON report this test reads. */
 interface TopicJson {
@@ -70,23 +64,10 @@ describe('tollstream audit', () => {
   let firstRunIds: string[] = [];
 
   /** `extraEnv` values of null remove the variable. */
-  const audit = (args: string[], extraEnv: Record<string, string | null> = {}): Promise<AuditRun> =>
-    new Promise((resolve) => {
-      const childEnv: Record<string, string | undefined> = { ...process.env, ...env };
-      for (const [name, value] of Object.entries(extraEnv)) {
-        if (value === null) delete childEnv[name];
-        else childEnv[name] = value;
-      }
-      const child = spawn(process.execPath, [path.join(REPO, 'bin', 'tollstream.js'), 'audit', ...args], {
-        cwd: REPO,
-        env: childEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
+  const audit = (args: string[], extraEnv: Record<string, string | null> = {}): Promise<Finished> =>
+    tollstreamToEnd(['audit', ...args], {
+      ...env,
+      ...Object.fromEntries(Object.entries(extraEnv).map(([name, value]) => [name, value ?? undefined])),
     });
   let lastStderr = '';
   const auditJson = async (args: string[], expectCode: number): Promise<ReportJson> => {

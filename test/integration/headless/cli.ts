@@ -46,6 +46,37 @@ export function tollstream(args: string[], env: Record<string, string> = {}): Cl
   };
 }
 
+/** What a finished `tollstream` process printed, kept whole (for commands whose output is not NDJSON). */
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `tollstream` to its end; `env` values of undefined remove the variable from the child's environment. */
+export function tollstreamToEnd(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+): Promise<Finished> {
+  const childEnv: Record<string, string | undefined> = { ...process.env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnv[name];
+    else childEnv[name] = value;
+  }
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: REPO,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
 /** Event ids on a topic once at least `atLeast` are there (kcat, or our consumer without it). */
 export async function eventIdsOnTopic(k: TestKafka, topic: string, atLeast: number): Promise<string[]> {
   const records = await readTopic(

@@ -13,29 +13,12 @@ import type { Topics } from '../../../src/config/config.ts';
 import type { LagReport } from '../../../src/lag-command/report.ts';
 import { freshDatabase, testKafka, topicEnv, uniqueName, waitFor } from '../../helpers/services.ts';
 import type { TestDatabase, TestKafka } from '../../helpers/services.ts';
-import { REPO, tollstream } from '../headless/cli.ts';
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { REPO, tollstream, tollstreamToEnd } from '../headless/cli.ts';
+import type { Finished } from '../headless/cli.ts';
 
 /** `tollstream lag ...` to its end, stdout and stderr kept whole. */
-function lag(args: string[], env: Record<string, string>): Promise<Ran> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(REPO, 'bin', 'tollstream.js'), 'lag', ...args], {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const lag = (args: string[], env: Record<string, string>): Promise<Finished> =>
+  tollstreamToEnd(['lag', ...args], env);
 
 /** Every row Kafka's tool prints is in the report with the same numbers, and every commit the report shows is one the tool prints. */
 function expectSameAsKafka(report: LagReport, described: DescribedRow[]): void {
