@@ -1,8 +1,7 @@
 /** An audit report as a table for people or JSON for scripts, and the progress line (pure). */
 import type { AuditProgress, AuditReport } from './run.ts';
 import type { TopicReport } from './tally.ts';
-
-const num = (n: number): string => n.toLocaleString('en-US');
+import { formatCount as num } from '../../components/format/format.ts';
 
 interface Line {
   label: string;

@@ -27,6 +27,7 @@ import { rejectLimit, rejectProblem } from '../headless/verdict.ts';
 import { formatTable } from '../query/format.ts';
 import { previewSource, previewTable, wallClock } from './preview.ts';
 import type { PreviewResult } from './preview.ts';
+import { formatCount as num } from '../../components/format/format.ts';
 
 const USAGE =
   'usage: tollstream import <source> [--dry-run [--rows N]] [--replace] [--max-rejects N|N%] [--from DATE] [--to DATE] [--format table|json]';
@@ -35,8 +36,6 @@ const fail = (message: string, code = 2): number => {
   process.stderr.write(`tollstream import: ${message}\n`);
   return code;
 };
-
-const num = (n: number): string => n.toLocaleString('en-US');
 
 export function sourceContext(config: Config, stateDir: string): SourceContext {
   return {
