@@ -90,13 +90,6 @@ export async function runImportCommand(ctx: CommandContext): Promise<number> {
       rmSync(scratch, { recursive: true, force: true });
     }
   }
-  // A file that cannot be read as given (an ambiguous date column) is refused before anything is produced, as a
-  // usage error: the user must choose. The run reads the file again; the first pass costs one read of it.
-  try {
-    await source.plazas();
-  } catch (e) {
-    return fail((e as Error).message, (e as Error).name === 'SourceSpecError' ? 2 : 1);
-  }
   return runImport(spec, config, format);
 }
 

@@ -165,6 +165,19 @@ describe('tollstream import', () => {
     expect(table.stdout).toMatch(/The import would pass its checks/);
   });
 
+  it('refuses a day-first reading the file contradicts (exit 2), producing nothing', async () => {
+    const { topics, db, args, env } = await isolated();
+    const dayFirst = 'time=Timestamp&timeFormat=DD-MM-YY HH:mm|M/D/YYYY HH:mm';
+    const run = tollstream(
+      ['import', `file:${FASTAG}#${MAPPING}&${dayFirst}`, '--format', 'json', ...args],
+      env,
+    );
+    expect(await run.exited, run.stderr()).toBe(2);
+    expect(run.stderr()).toMatch(/column Timestamp: "01-06-23 11:20" is 1 June 2023 under DD-MM-YY HH:mm/);
+    expect(await produced(topics.passages)).toBe(0);
+    expect(await passageCount(db.storage)).toBe(0);
+  });
+
   it('refuses an endless source', async () => {
     const { args, env } = await isolated();
     const run = tollstream(['import', 'simulator', ...args], env);
