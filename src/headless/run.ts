@@ -58,6 +58,13 @@ export interface HeadlessOptions {
    * passages acknowledged and persisted so far (lets a caller measure each stretch, e.g. CPU per passage).
    */
   onMark?: (mark: RunMark, counts: { produced: number; persisted: number }) => void;
+  /**
+   * Called once with the pipeline before its engines start (the benchmark draws the monitor on it, or watches the
+   * sink); what it returns is called after the pipeline has shut down.
+   */
+  attach?: (pipeline: Pipeline) => (() => Promise<void> | void) | undefined;
+  /** Runs the cluster monitor too (the monitor's header reads it; a headless run has no use for it). */
+  clusterMonitor?: boolean;
 }
 
 export type RunMark = 'producersStarted' | 'producersStopped' | 'drained';
@@ -123,7 +130,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
       producerOptions: replace ? replace.producerOptions(options.producerOptions) : options.producerOptions,
       ...(options.parts ? { parts: options.parts } : {}),
       lagIntervalMs: Math.min(2000, config.run.intervalMs),
-      clusterMonitor: false,
+      clusterMonitor: options.clusterMonitor ?? false,
     });
   } catch (e) {
     spool?.remove();
@@ -229,7 +236,9 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
   let reconcileError: string | undefined;
   // Stopping the sink turns its status into "stopped"; the verdict needs the state the run ended in.
   let sinkStatusAtEnd: EngineStatus | null = null;
+  let detach: (() => Promise<void> | void) | undefined;
   try {
+    detach = options.attach?.(pipeline);
     if (pipeline.sink) {
       const joined = pipeline.startConsumers();
       joined.catch((e: unknown) => log.error(`sink failed to start: ${(e as Error).message}`));
@@ -301,6 +310,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     unwatch?.();
     sinkStatusAtEnd = pipeline.sink?.store.getSnapshot().status ?? null;
     await pipeline.shutdown();
+    await detach?.();
     if (options.signals) {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);

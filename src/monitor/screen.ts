@@ -5,6 +5,7 @@
  * to <stateDir>/monitor-crash.log and summarised on the restored screen.
  */
 import { render } from 'ink';
+import type { Instance, RenderOptions } from 'ink';
 import { createElement } from 'react';
 import type { Config } from '../config/config.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
@@ -61,6 +62,35 @@ function summary(pipeline: Pipeline, startedAt: number): string {
   return `tollstream: stopped after ${formatUptime(Date.now() - startedAt)}${parts.length ? `; ${parts.join(', ')}` : ''}\n`;
 }
 
+/** What the Ink app reads and acts on: a pipeline's engines, plus what the caller owns (logs, lifecycle, quit). */
+export function monitorServices(
+  config: Config,
+  pipeline: Pipeline,
+  own: Pick<MonitorServices, 'logs' | 'lifecycle' | 'query' | 'history' | 'startedAt' | 'quit'>,
+): MonitorServices {
+  return {
+    producers: pipeline.producers ? { store: pipeline.producers.store, actions: pipeline.producers } : null,
+    sink: pipeline.sink?.store ?? null,
+    lag: pipeline.lag?.store ?? staticStore(emptyLagSnapshot()),
+    cluster: pipeline.cluster?.store ?? staticStore(emptyClusterSnapshot()),
+    tz: config.tz,
+    ...own,
+  };
+}
+
+/** The monitor rendered by Ink with the screen's options; on this process's terminal unless streams are given. */
+export function renderMonitor(
+  services: MonitorServices,
+  streams: Pick<RenderOptions, 'stdout' | 'stdin' | 'stderr' | 'onRender'> = {},
+): Instance {
+  return render(createElement(MonitorApp, { services }), {
+    exitOnCtrlC: false,
+    patchConsole: false,
+    maxFps: MAX_FPS,
+    ...streams,
+  });
+}
+
 export async function runScreen(config: Config, pipeline: Pipeline, logs: MonitorLogs): Promise<number> {
   const log = createLogger('monitor');
   const startedAt = Date.now();
@@ -75,27 +105,18 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
   let finishing: Promise<void> | null = null;
   let crashReport: string | null = null;
 
-  const services: MonitorServices = {
-    producers: pipeline.producers ? { store: pipeline.producers.store, actions: pipeline.producers } : null,
-    sink: pipeline.sink?.store ?? null,
-    lag: pipeline.lag?.store ?? staticStore(emptyLagSnapshot()),
-    cluster: pipeline.cluster?.store ?? staticStore(emptyClusterSnapshot()),
+  const services = monitorServices(config, pipeline, {
     logs: logs.store,
     lifecycle,
     query,
     history: openHistory(config.stateDir, log),
     startedAt,
-    tz: config.tz,
     quit: () => void shutdown(0, 'quit'),
-  };
+  });
 
   screen.enter();
   const restoreConsole = logs.captureConsole();
-  const instance = render(createElement(MonitorApp, { services }), {
-    exitOnCtrlC: false,
-    patchConsole: false,
-    maxFps: MAX_FPS,
-  });
+  const instance = renderMonitor(services);
 
   function shutdown(code: number, why: string, limitMs = SHUTDOWN_LIMIT_MS): Promise<void> {
     finishing ??= (async () => {
