@@ -15,8 +15,8 @@ import type { Logger } from '../util/log.ts';
 export interface BenchFixture {
   runId: string;
   topics: Topics;
-  /** A topic for Kafka's ProducerPerformance, laid out like the passages topic. */
-  perfTopic: string;
+  /** A topic for Kafka's ProducerPerformance, laid out like the passages topic (null: not asked for). */
+  perfTopic: string | null;
   groupId: string;
   database: string;
   /** The config the benchmark's pipelines run with: fresh database and group. */
@@ -35,7 +35,7 @@ export function withDatabase(url: string, database: string): string {
 export async function createFixture(
   config: Config,
   log: Logger,
-  { keep = false } = {},
+  { keep = false, perfTopic: withPerfTopic = true } = {},
 ): Promise<BenchFixture> {
   const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
   const admin = new KafkaAdmin(
@@ -48,8 +48,8 @@ export async function createFixture(
   ) as Topics;
   const plan = topicPlan(brokers, topics);
   const passagesSpec = plan.find((s) => s.topic === topics.passages)!;
-  const perfTopic = `bench-${runId}.perf`;
-  await admin.ensureTopics([...plan, { ...passagesSpec, topic: perfTopic }]);
+  const perfTopic = withPerfTopic ? `bench-${runId}.perf` : null;
+  await admin.ensureTopics([...plan, ...(perfTopic ? [{ ...passagesSpec, topic: perfTopic }] : [])]);
 
   const database = `tollstream_bench_${runId}`;
   const url = withDatabase(config.mysql.url, database);
@@ -80,9 +80,11 @@ export async function createFixture(
         await admin.disconnect();
         return;
       }
-      await admin.deleteTopics([...Object.values(topics), perfTopic]).catch((e: unknown) => {
-        log.warn(`cannot delete bench topics: ${(e as Error).message}`);
-      });
+      await admin
+        .deleteTopics([...Object.values(topics), ...(perfTopic ? [perfTopic] : [])])
+        .catch((e: unknown) => {
+          log.warn(`cannot delete bench topics: ${(e as Error).message}`);
+        });
       await admin.disconnect();
       const server = await Storage.open({ url: config.mysql.url, ssl: config.mysql.ssl, connectionLimit: 1 });
       try {

@@ -1,11 +1,15 @@
 /**
  * The benchmark: the headless pipeline (simulator -> Kafka -> sink -> MySQL, all in this process) against the
- * running stack on run-scoped topics, database and group (fixture.ts).
+ * running stack on run-scoped topics, database and group (fixture.ts), one fixture per group of phases.
  *  1. full speed: rate 0 for `events` passages; produced/s, persisted/s (until the sink has persisted the last
  *     one and the run reconciled), latency at full speed;
  *  2. at rate: 2,000 passages/s for 20 s (a flat curve, so the rate holds at any hour); p50/p99 produce-to-commit latency there;
- *  3. Kafka's ProducerPerformance with `events` 200-byte records, acks=all, on a topic like the passages topic.
- * Peak RSS is the process's maxRSS over phases 1 and 2 (ProducerPerformance runs in its own JVM).
+ *  3. and 4. the same two with the full-screen monitor open: the real Ink app drawn in this process into an
+ *     off-screen 80×24 terminal (monitor.ts), on a fixture of their own so they start from the same empty topics
+ *     and tables as 1 and 2; the monitor's cost is 1 − persisted/s of 3 / persisted/s of 1;
+ *  5. a backlog of min(`events`, 300,000) produced with the sink off, then drained by the sink alone (backlog.ts);
+ *  6. Kafka's ProducerPerformance with `events` 200-byte records, acks=all, on a topic like the passages topic.
+ * Peak RSS is the process's maxRSS after phases 1 and 2, and again after 5 (ProducerPerformance runs in its own JVM).
  * CPU (phase 1): process.cpuUsage() (user + system, all threads of this process) at three marks — producers
  * started, producers stopped, sink drained. The drain stretch is the sink alone: its CPU / passages persisted in it
  * is the sink's µs per passage. While producing both engines run: the producer's µs per passage is that stretch's
@@ -15,6 +19,10 @@
 import type { Config } from '../config/config.ts';
 import { runHeadless } from '../headless/run.ts';
 import type { HeadlessOptions, HeadlessResult, RunMark } from '../headless/run.ts';
+import type { LogLevel, LogSink } from '../util/log.ts';
+import { MAX_BACKLOG, runBacklog } from './backlog.ts';
+import { offscreenTerminal } from './offscreen.ts';
+import type { OffscreenTerminal } from './offscreen.ts';
 import { stackPaths } from '../stack/paths.ts';
 import { isOurProcess, stackMarker } from '../stack/processes.ts';
 import { readRecord } from '../stack/record.ts';
@@ -24,7 +32,7 @@ import type { BenchFixture } from './fixture.ts';
 import { runPerfTool } from './perf-tool.ts';
 import { cpuSplit, pidsByComm, readCpuSample } from './proc.ts';
 import type { CpuPids, CpuSample } from './proc.ts';
-import type { BenchCpu, BenchResult, PhaseResult } from './report.ts';
+import type { BacklogResult, BenchCpu, BenchResult, MonitorPhaseResult, PhaseResult } from './report.ts';
 import { ProgressLine, progressText } from './progress.ts';
 
 export interface BenchOptions {
@@ -32,16 +40,37 @@ export interface BenchOptions {
   latencyRate?: number;
   latencyDurationMs?: number;
   perfTool?: boolean;
+  /** Passages of the backlog the sink drains alone (default min(events, 300,000)). */
+  backlogPassages?: number;
   keep?: boolean;
   log: Logger;
+  /**
+   * Where logs go once the monitor phases are over (the monitor takes the log sink over while it is up, as on a
+   * terminal); by default they are dropped then.
+   */
+  logSink?: { sink: LogSink; level: LogLevel };
   progress?: ProgressLine;
   signal?: AbortSignal;
   /** Test seam: substitute sources. */
   producerOptions?: HeadlessOptions['producerOptions'];
+  /** Test seam: the off-screen terminal of each monitor phase, as it is created. */
+  onTerminal?: (phase: 'fullSpeed' | 'latency', terminal: OffscreenTerminal) => void;
+  /** Test seam: the fixtures that were created, before they are removed (unless `keep`). */
+  beforeCleanup?: (fixtures: BenchFixtures) => Promise<void>;
+}
+
+export interface BenchFixtures {
+  /** Phases 1, 2 and ProducerPerformance. */
+  headless: BenchFixture;
+  /** Phases 3 and 4. */
+  monitor?: BenchFixture;
+  /** Phase 5. */
+  backlog?: BenchFixture;
 }
 
 function phaseConfig(fixture: BenchFixture, base: Config, run: Partial<Config['run']>): Config {
-  const { durationMs: _d, events: _e, ...rest } = base.run;
+  // The bench's own runs: not the caller's ack log, duration or event count.
+  const { durationMs: _d, events: _e, ackLog: _a, ...rest } = base.run;
   return {
     ...fixture.config,
     run: { ...rest, sources: ['simulator:curve=flat'], role: 'all', intervalMs: 1000, ...run },
@@ -123,21 +152,41 @@ export function cpuFromMarks(marks: Partial<Record<RunMark, Mark>>): BenchCpu | 
   };
 }
 
+function skipped(): PhaseResult {
+  return {
+    passages: 0,
+    seconds: 0,
+    producedPerSec: null,
+    persistedPerSec: null,
+    p50Ms: null,
+    p99Ms: null,
+    reconciled: null,
+    reason: 'skipped',
+  };
+}
+
+const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
+
 export async function runBench(config: Config, options: BenchOptions): Promise<BenchResult> {
-  const { log, events } = options;
+  const { log, events, signal } = options;
   const progress = options.progress ?? new ProgressLine();
   const rate = options.latencyRate ?? 2000;
   const latencyMs = options.latencyDurationMs ?? 20_000;
-  const fixture = await createFixture(config, log, { keep: options.keep ?? false });
-  log.info(`bench run ${fixture.runId}: topics bench-${fixture.runId}.*, database ${fixture.database}`);
-  const common: HeadlessOptions = {
+  const backlogPassages = options.backlogPassages ?? Math.min(events, MAX_BACKLOG);
+  const keep = options.keep ?? false;
+  const phases = options.perfTool === false ? 5 : 6;
+  const label = (phase: number, what: string): string => `[${phase}/${phases} ${what}]`;
+  const aborted = (): boolean => signal?.aborted ?? false;
+  const logSink = options.logSink ?? { sink: () => {}, level: 'warn' };
+  const fixtures: Partial<BenchFixtures> = {};
+  const headlessOptions = (fixture: BenchFixture): HeadlessOptions => ({
     out: () => {},
     logger: log,
     topics: fixture.topics,
     groupId: fixture.groupId,
-    ...(options.signal ? { stop: options.signal } : {}),
+    ...(signal ? { stop: signal } : {}),
     ...(options.producerOptions ? { producerOptions: options.producerOptions } : {}),
-  };
+  });
   const pids = cpuPids(config);
   const marks: Partial<Record<RunMark, Mark>> = {};
   const onMark = (m: RunMark, counts: { produced: number; persisted: number }): void => {
@@ -145,43 +194,117 @@ export async function runBench(config: Config, options: BenchOptions): Promise<B
     marks[m] = { cpu: process.cpuUsage(), at: Date.now(), ...counts, proc };
   };
   try {
+    const fixture = await createFixture(config, log, { keep });
+    fixtures.headless = fixture;
+    log.info(`bench run ${fixture.runId}: topics bench-${fixture.runId}.*, database ${fixture.database}`);
+
+    // 1 and 2: headless.
     const full = await runHeadless(phaseConfig(fixture, config, { rate: 0, events }), {
-      ...common,
+      ...headlessOptions(fixture),
       onMark,
-      onStatus: (line) => progress.update(progressText('[1/3 full speed]', line, events)),
+      onStatus: (line) => progress.update(progressText(label(1, 'full speed'), line, events)),
     });
     progress.done();
     const fullSpeed = phaseResult(full);
     const cpu = cpuFromMarks(marks);
-    let latency: PhaseResult = {
-      ...fullSpeed,
-      passages: 0,
-      seconds: 0,
-      p50Ms: null,
-      p99Ms: null,
-      reconciled: null,
-      reason: 'skipped',
-    };
-    if (!options.signal?.aborted) {
+    let latency = skipped();
+    if (!aborted()) {
       const atRate = await runHeadless(phaseConfig(fixture, config, { rate, durationMs: latencyMs }), {
-        ...common,
-        onStatus: (line) => progress.update(progressText(`[2/3 ${rate}/s]`, line)),
+        ...headlessOptions(fixture),
+        onStatus: (line) => progress.update(progressText(label(2, `${rate}/s`), line)),
       });
       progress.done();
       latency = phaseResult(atRate);
     }
-    const peakRssMb = process.resourceUsage().maxRSS / 1024;
+    const peakRssMb = maxRssMb();
+
+    // 3 and 4: the same with the monitor open.
+    const monitor: NonNullable<BenchResult['monitor']> = {
+      fullSpeed: { ...skipped(), screen: null },
+      latency: { ...skipped(), screen: null, rate },
+    };
+    if (!aborted()) {
+      const onScreen = await createFixture(config, log, { keep, perfTopic: false });
+      fixtures.monitor = onScreen;
+      // Ink and React load here, after the command has chosen React's build.
+      const { offscreenMonitor } = await import('./monitor.ts');
+      const withMonitor = async (
+        phase: 'fullSpeed' | 'latency',
+        run: Partial<Config['run']>,
+        status: (line: Record<string, unknown>) => string,
+      ): Promise<MonitorPhaseResult> => {
+        const terminal = offscreenTerminal(80, 24);
+        options.onTerminal?.(phase, terminal);
+        const screen = offscreenMonitor(onScreen.config, terminal, logSink);
+        const r = await runHeadless(phaseConfig(onScreen, config, run), {
+          ...headlessOptions(onScreen),
+          // As the monitor runs it: its header reads the cluster monitor.
+          clusterMonitor: true,
+          attach: screen.attach,
+          onStatus: (line) => progress.update(status(line)),
+        });
+        progress.done();
+        const stats = screen.stats();
+        const result = phaseResult(r);
+        return stats.error
+          ? { ...result, screen: stats, reconciled: false, reason: `the monitor failed: ${stats.error}` }
+          : { ...result, screen: stats };
+      };
+      monitor.fullSpeed = await withMonitor('fullSpeed', { rate: 0, events }, (line) =>
+        progressText(label(3, 'full speed, monitor open'), line, events),
+      );
+      if (!aborted()) {
+        monitor.latency = {
+          ...(await withMonitor('latency', { rate, durationMs: latencyMs }, (line) =>
+            progressText(label(4, `${rate}/s, monitor open`), line),
+          )),
+          rate,
+        };
+      }
+    }
+
+    // 5: a backlog for the sink alone.
+    let backlog: BacklogResult = {
+      passages: 0,
+      producedPerSec: null,
+      joinSeconds: null,
+      seconds: null,
+      persistedPerSec: null,
+      rows: null,
+      reconciled: null,
+      reason: 'skipped',
+    };
+    if (!aborted()) {
+      const alone = await createFixture(config, log, { keep, perfTopic: false });
+      fixtures.backlog = alone;
+      backlog = await runBacklog(alone, {
+        passages: backlogPassages,
+        config: (run) => phaseConfig(alone, config, run),
+        headless: headlessOptions(alone),
+        log,
+        ...(signal ? { signal } : {}),
+        onStatus: (stage, line) =>
+          progress.update(
+            stage === 'producing'
+              ? progressText(label(5, 'backlog, sink off'), line, backlogPassages)
+              : progressText(label(5, 'backlog, sink alone'), line),
+          ),
+      });
+      progress.done();
+    }
+    const peakRssMbAll = maxRssMb();
+
     let perfTool: BenchResult['perfTool'] = null;
-    if (options.perfTool !== false && !options.signal?.aborted) {
+    if (options.perfTool !== false && !aborted() && fixture.perfTopic) {
       progress.update(
-        `[3/3 ProducerPerformance] ${events.toLocaleString('en-US')} records of 200 bytes, acks=all ...`,
+        `${label(6, 'ProducerPerformance')} ${events.toLocaleString('en-US')} records of 200 bytes, acks=all ...`,
       );
       try {
         perfTool = await runPerfTool({
           brokers: config.kafka.brokers,
           topic: fixture.perfTopic,
           records: events,
-          ...(options.signal ? { signal: options.signal } : {}),
+          ...(signal ? { signal } : {}),
         });
       } catch (e) {
         perfTool = { error: (e as Error).message };
@@ -193,12 +316,21 @@ export async function runBench(config: Config, options: BenchOptions): Promise<B
       brokers: fixture.brokers,
       partitions: fixture.partitions,
       fullSpeed,
-      latency: { ...latency, rate, seconds: latency.seconds },
+      latency: { ...latency, rate },
       peakRssMb,
       perfTool,
       cpu,
+      monitor,
+      backlog,
+      peakRssMbAll,
     };
   } finally {
-    await fixture.cleanup();
+    progress.done();
+    if (options.beforeCleanup && fixtures.headless) {
+      await options.beforeCleanup(fixtures as BenchFixtures).catch((e: unknown) => {
+        log.warn(`beforeCleanup failed: ${(e as Error).message}`);
+      });
+    }
+    for (const f of [fixtures.headless, fixtures.monitor, fixtures.backlog]) await f?.cleanup();
   }
 }
