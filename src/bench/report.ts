@@ -75,6 +75,8 @@ export interface BenchResult {
   backlog?: BacklogResult | null;
   /** maxRSS after every pipeline phase (the monitor and the backlog included). */
   peakRssMbAll?: number;
+  /** Passages of the unreported warm-up run before phase 1 (absent: none). */
+  warmUpPassages?: number;
 }
 
 export const TARGETS = {
@@ -287,7 +289,8 @@ export function formatReport(r: BenchResult): string {
     ...(r.monitor ? ['both again with the monitor open (80×24, off screen)'] : []),
     ...(r.backlog ? [`a backlog of ${n(r.backlog.passages)} for the sink alone`] : []),
   ];
-  const head = `tollstream bench: ${n(r.events)} passages at full speed (${n(r.fullSpeed.passages)} persisted in ${r.fullSpeed.seconds.toFixed(1)} s), then ${n(r.latency.rate)}/s for ${r.latency.seconds.toFixed(0)} s${also.length ? `; ${also.join('; ')}` : ''}; ${r.brokers} broker${r.brokers === 1 ? '' : 's'}, ${r.partitions} partitions`;
+  const warm = r.warmUpPassages ? `after a warm-up of ${n(r.warmUpPassages)}, ` : '';
+  const head = `tollstream bench: ${warm}${n(r.events)} passages at full speed (${n(r.fullSpeed.passages)} persisted in ${r.fullSpeed.seconds.toFixed(1)} s), then ${n(r.latency.rate)}/s for ${r.latency.seconds.toFixed(0)} s${also.length ? `; ${also.join('; ')}` : ''}; ${r.brokers} broker${r.brokers === 1 ? '' : 's'}, ${r.partitions} partitions`;
   const problems = phasesOf(r)
     .filter((p) => p.reconciled !== true)
     .map((p) => `${p.reason ?? 'not reconciled'} (${p.name})`);

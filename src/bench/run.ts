@@ -1,6 +1,7 @@
 /**
  * The benchmark: the headless pipeline (simulator -> Kafka -> sink -> MySQL, all in this process) against the
  * running stack on run-scoped topics, database and group (fixture.ts), one fixture per group of phases.
+ *  0. warm-up (unreported): min(`events`, 30,000) passages at full speed on a fixture of its own;
  *  1. full speed: rate 0 for `events` passages; produced/s, persisted/s (until the sink has persisted the last
  *     one and the run reconciled), latency at full speed;
  *  2. at rate: 2,000 passages/s for 20 s (a flat curve, so the rate holds at any hour); p50/p99 produce-to-commit latency there;
@@ -42,6 +43,8 @@ export interface BenchOptions {
   perfTool?: boolean;
   /** Passages of the backlog the sink drains alone (default min(events, 300,000)). */
   backlogPassages?: number;
+  /** Passages of the unreported warm-up before phase 1 (default min(events, 30,000); 0: none). */
+  warmUpPassages?: number;
   keep?: boolean;
   log: Logger;
   /**
@@ -66,6 +69,8 @@ export interface BenchFixtures {
   monitor?: BenchFixture;
   /** Phase 5. */
   backlog?: BenchFixture;
+  /** The warm-up. */
+  warmUp?: BenchFixture;
 }
 
 function phaseConfig(fixture: BenchFixture, base: Config, run: Partial<Config['run']>): Config {
@@ -165,6 +170,9 @@ function skipped(): PhaseResult {
   };
 }
 
+/** The warm-up's size at most: a few seconds at full speed. */
+const WARM_UP = 30_000;
+
 const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024;
 
 export async function runBench(config: Config, options: BenchOptions): Promise<BenchResult> {
@@ -197,6 +205,23 @@ export async function runBench(config: Config, options: BenchOptions): Promise<B
     const fixture = await createFixture(config, log, { keep });
     fixtures.headless = fixture;
     log.info(`bench run ${fixture.runId}: topics bench-${fixture.runId}.*, database ${fixture.database}`);
+
+    // Warm-up, unreported: the first full-speed run in a process also pays for JIT compilation and lazy loading,
+    // which would make phase 1 look slower than phase 3 and hide the monitor's cost. Its own fixture, so phase 1
+    // still starts on empty topics and tables. The monitor is not drawn here: phase 3 starts with Ink cold, so if
+    // anything its cost is overstated.
+    const warmUpPassages = options.warmUpPassages ?? Math.min(events, WARM_UP);
+    if (warmUpPassages > 0 && !aborted()) {
+      const warm = await createFixture(config, log, { keep, perfTopic: false });
+      fixtures.warmUp = warm;
+      const r = await runHeadless(phaseConfig(warm, config, { rate: 0, events: warmUpPassages }), {
+        ...headlessOptions(warm),
+        onStatus: (line) => progress.update(progressText('[warm-up]', line, warmUpPassages)),
+      });
+      progress.done();
+      if (r.summary?.reconciled !== true)
+        log.warn(`warm-up did not reconcile: ${r.summary?.reason ?? r.usageError ?? 'no summary'}`);
+    }
 
     // 1 and 2: headless.
     const full = await runHeadless(phaseConfig(fixture, config, { rate: 0, events }), {
@@ -323,6 +348,7 @@ export async function runBench(config: Config, options: BenchOptions): Promise<B
       monitor,
       backlog,
       peakRssMbAll,
+      ...(warmUpPassages > 0 ? { warmUpPassages } : {}),
     };
   } finally {
     progress.done();
@@ -331,6 +357,7 @@ export async function runBench(config: Config, options: BenchOptions): Promise<B
         log.warn(`beforeCleanup failed: ${(e as Error).message}`);
       });
     }
-    for (const f of [fixtures.headless, fixtures.monitor, fixtures.backlog]) await f?.cleanup();
+    for (const f of [fixtures.warmUp, fixtures.headless, fixtures.monitor, fixtures.backlog])
+      await f?.cleanup();
   }
 }

@@ -45,6 +45,8 @@ describe('tollstream bench', () => {
     const result = await runBench(config, {
       events: EVENTS,
       latencyDurationMs: 3000,
+      // A warm-up exercised, not measured: small, to keep the test short.
+      warmUpPassages: 2000,
       perfTool: false,
       log: createLogger('bench-test'),
       progress: new ProgressLine(quiet),

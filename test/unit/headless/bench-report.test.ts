@@ -136,11 +136,13 @@ describe('bench', () => {
         reason: null,
       },
       peakRssMbAll: 260,
+      warmUpPassages: 30_000,
     };
 
     it('prints the monitor cost, the latency with the monitor open and the sink alone against their targets', () => {
       expect(monitorCostPct(r)).toBeCloseTo(4, 5);
       const text = formatReport(r);
+      expect(text).toContain('after a warm-up of 30,000, 500,000 passages at full speed');
       expect(text).toContain('both again with the monitor open (80×24, off screen); a backlog of 300,000');
       expect(text).toMatch(/persisted\/s with the monitor open\s+24,000\n/);
       expect(text).toMatch(/monitor cost \(1 − monitor open \/ headless\)\s+4\.0 %\s+≤ 5 %\s+met/);
