@@ -271,6 +271,15 @@ const ConfigShape = v.strictObject({
         }),
         'none',
       ),
+      /**
+       * Producers encode and send their batches on a worker thread of their own (kafkajs' record encoding is most
+       * of a producer's CPU), so the sink and the monitor keep the main thread; `false` runs them on the main
+       * thread as before.
+       */
+      producerThread: v.optional(
+        key(onOff, { env: 'TOLLSTREAM_PRODUCER_THREAD', expected: 'true or false' }),
+        true,
+      ),
     }),
     {},
   ),

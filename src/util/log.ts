@@ -33,6 +33,14 @@ export function setLogSink(next: LogSink, level: LogLevel = minLevel): void {
   minLevel = level;
 }
 
+/** The level below which entries are dropped (a worker thread logs at the same level). */
+export const logLevel = (): LogLevel => minLevel;
+
+/** Passes an entry made elsewhere (a worker thread's log) through this thread's level and sink. */
+export function emitLogEntry(entry: LogEntry): void {
+  if (RANK[entry.level] >= RANK[minLevel]) sink(entry);
+}
+
 export const stderrSink: LogSink = (e) => {
   const extra = e.extra && Object.keys(e.extra).length ? ` ${JSON.stringify(e.extra)}` : '';
   process.stderr.write(

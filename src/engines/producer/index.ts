@@ -9,6 +9,7 @@ import { createKafka } from '../../kafka/client.ts';
 import type { Kafka } from '../../kafka/client.ts';
 import { AckTally } from '../../kafka/ack-check.ts';
 import { KafkaPublisher } from '../../kafka/producer.ts';
+import { PublisherThread } from '../../kafka/publisher-thread.ts';
 import type { Publisher } from '../../kafka/producer.ts';
 import { createSource } from '../../sources/index.ts';
 import type { Pace, SourceContext, TollSource } from '../../sources/source.ts';
@@ -71,8 +72,13 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
   const plazaRegistry =
     options.plazaRegistry ??
     createPlazaRegistry(config, { topic: topics.plazas, logger: logger.child('plazas') });
+  const thread =
+    !options.publisherFactory && config.kafka.producerThread && acknowledgements
+      ? new PublisherThread({ kafka: config.kafka, namespace: 'producers:kafka' }, acknowledgements)
+      : undefined;
   const publisherFactory =
     options.publisherFactory ??
+    (thread ? (): Publisher => thread.publisher() : undefined) ??
     ((id: string): Publisher => {
       kafka ??= createKafka(config.kafka, {
         logger: logger.child('kafka'),
@@ -177,6 +183,7 @@ export function createProducerEngine(config: Config, options: ProducerEngineOpti
       await stopAll();
       if (ticker) clearInterval(ticker);
       ticker = undefined;
+      await thread?.close();
       store.dispose();
     },
   };
