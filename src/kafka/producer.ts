@@ -110,6 +110,9 @@ function errorType(e: unknown): string | undefined {
   return undefined;
 }
 
+/** Keys whose partition is remembered (plaza ids: a network has hundreds to thousands). */
+const KEY_CACHE_LIMIT = 100_000;
+
 // A send whose acknowledgement still misses partitions after this many resends fails (and is retried whole).
 const VERIFY_ROUNDS = 5;
 
@@ -142,11 +145,24 @@ export class KafkaPublisher implements Publisher {
       allowAutoTopicCreation: false,
       // murmur2 on the key, as the Java client: a plaza lands on the same partition whoever produces it. The
       // choice is recorded so the acknowledgement can be checked partition by partition.
+      // A keyed message's partition depends only on its key and the partition count, so it is computed once per
+      // plaza (kafkajs filters the partition list for every message otherwise).
       createPartitioner: () => {
         const partition = Partitioners.DefaultPartitioner();
+        const byKey = new Map<string, number>();
         return (args) => {
-          const chosen = partition(args);
-          assigned.set(args.message, chosen);
+          const { message, partitionMetadata } = args;
+          let chosen: number;
+          if (message.partition == null && typeof message.key === 'string') {
+            const k = `${partitionMetadata.length}:${message.key}`;
+            const known = byKey.get(k);
+            if (known === undefined) {
+              chosen = partition(args);
+              if (byKey.size >= KEY_CACHE_LIMIT) byKey.clear();
+              byKey.set(k, chosen);
+            } else chosen = known;
+          } else chosen = partition(args);
+          assigned.set(message, chosen);
           return chosen;
         };
       },
