@@ -87,7 +87,20 @@ export const TARGETS = {
   monitorCostPct: 5,
   /** The sink alone, draining a backlog. */
   sinkAlonePerSec: 60_000,
+  /** The producer alone (the backlog phase, sink off) in Kafka messages/s against ProducerPerformance's, %. */
+  producerOfReferencePct: 50,
 } as const;
+
+/**
+ * The producer alone against Kafka's reference producer, both in Kafka messages/s on the same broker: each passage
+ * is two messages (the passage and its payment). Null without both figures.
+ */
+export function producerOfReferencePct(r: BenchResult): number | null {
+  const perf = r.perfTool;
+  const passages = r.backlog?.producedPerSec ?? null;
+  if (!perf || 'error' in perf || passages === null || perf.recordsPerSec <= 0) return null;
+  return ((passages * 2) / perf.recordsPerSec) * 100;
+}
 
 /** 1 − persisted/s with the monitor open / persisted/s headless, in %; negative when the monitor phase was faster. */
 export function monitorCostPct(r: BenchResult): number | null {
@@ -277,6 +290,16 @@ export function formatReport(r: BenchResult): string {
       'reference ceiling',
       '',
     ]);
+    const pct = producerOfReferencePct(r);
+    if (r.backlog?.producedPerSec != null)
+      rows.push([
+        'producer alone (backlog, sink off): passages/s, Kafka messages/s',
+        `${n(r.backlog.producedPerSec)}, ${n(r.backlog.producedPerSec * 2)}${
+          pct === null ? '' : ` = ${pct.toFixed(0)} % of the reference`
+        }`,
+        `≥ ${TARGETS.producerOfReferencePct} %`,
+        met(pct === null ? null : pct >= TARGETS.producerOfReferencePct),
+      ]);
   }
   rows.push(...cpuRows(r.cpu));
   const widths = [0, 1, 2].map((c) => Math.max(...rows.map((row) => row[c]!.length)));

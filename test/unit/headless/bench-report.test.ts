@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parsePerfToolOutput } from '../../../src/bench/perf-tool.ts';
-import { allReconciled, formatReport, monitorCostPct } from '../../../src/bench/report.ts';
+import {
+  allReconciled,
+  formatReport,
+  monitorCostPct,
+  producerOfReferencePct,
+} from '../../../src/bench/report.ts';
 import type { BenchResult, PhaseResult } from '../../../src/bench/report.ts';
 
 const PERF_OUT = `
@@ -115,7 +120,15 @@ describe('bench', () => {
       fullSpeed: phase({}),
       latency: { ...phase({ passages: 40_000, persistedPerSec: 2000, p50Ms: 20, p99Ms: 60 }), rate: 2000 },
       peakRssMb: 200,
-      perfTool: null,
+      perfTool: {
+        records: 500000,
+        recordsPerSec: 61462.8,
+        mbPerSec: 11.72,
+        avgLatencyMs: 1,
+        maxLatencyMs: 2,
+        p50Ms: 1,
+        p99Ms: 2,
+      },
       cpu: null,
       monitor: {
         fullSpeed: { ...phase({ persistedPerSec: 24_000 }), screen },
@@ -156,6 +169,11 @@ describe('bench', () => {
       );
       expect(text).toMatch(/peak RSS, all phases \(monitor and backlog too\)\s+260 MB\s+≤ 250 MB\s+NOT met/);
       expect(text).toMatch(/reconciled \(phases 1 \/ 2 \/ 3 \/ 4 \/ 5\)\s+yes \/ yes \/ yes \/ yes \/ yes/);
+      // 40,000 passages/s = 80,000 Kafka messages/s against ProducerPerformance's 61,462.8 records/s.
+      expect(producerOfReferencePct(r)).toBeCloseTo(130.16, 1);
+      expect(text).toMatch(
+        /producer alone \(backlog, sink off\): passages\/s, Kafka messages\/s\s+40,000, 80,000 = 130 % of the reference\s+≥ 50 %\s+met/,
+      );
       expect(text).not.toContain('problem');
       expect(allReconciled(r)).toBe(true);
     });
