@@ -19,7 +19,6 @@ import type { Lifecycle } from '../../components/alerts/Footer.tsx';
 import { formatCount, formatUptime } from '../../components/format/format.ts';
 import { staticStore } from '../../components/hooks/useStore.ts';
 import { crashSummary, writeCrashReport } from './crash.ts';
-import { FrameClock } from './frame-clock.ts';
 import { openHistory } from './history.ts';
 import type { MonitorLogs } from './logs.ts';
 import { createMonitorQueryService } from './query-service.ts';
@@ -30,11 +29,6 @@ const SHUTDOWN_LIMIT_MS = 30_000;
 const CRASH_SHUTDOWN_LIMIT_MS = 5_000;
 /** Ink renders at most this often; the engines publish at most every ~150 ms anyway. */
 const MAX_FPS = 20;
-/**
- * The engines' snapshots reach the screen together, at most this often (frame-clock.ts). Measured with the bench's
- * off-screen monitor at full speed: each store on its own drew ~8 frames a second and cost 11 % of the throughput.
- */
-const DATA_FRAME_MS = 250;
 
 interface ValueStore<T> extends ReadableStore<T> {
   set(value: T): void;
@@ -74,17 +68,13 @@ export function monitorServices(
   pipeline: Pipeline,
   own: Pick<MonitorServices, 'logs' | 'lifecycle' | 'query' | 'history' | 'startedAt' | 'quit'>,
 ): MonitorServices {
-  const clock = new FrameClock(DATA_FRAME_MS);
   return {
-    producers: pipeline.producers
-      ? { store: clock.pace(pipeline.producers.store), actions: pipeline.producers }
-      : null,
-    sink: pipeline.sink ? clock.pace(pipeline.sink.store) : null,
-    lag: clock.pace(pipeline.lag?.store ?? staticStore(emptyLagSnapshot())),
-    cluster: clock.pace(pipeline.cluster?.store ?? staticStore(emptyClusterSnapshot())),
+    producers: pipeline.producers ? { store: pipeline.producers.store, actions: pipeline.producers } : null,
+    sink: pipeline.sink?.store ?? null,
+    lag: pipeline.lag?.store ?? staticStore(emptyLagSnapshot()),
+    cluster: pipeline.cluster?.store ?? staticStore(emptyClusterSnapshot()),
     tz: config.tz,
     ...own,
-    logs: clock.pace(own.logs),
   };
 }
 

@@ -1,8 +1,14 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import { deriveAlerts, dlqAlert, lagAlerts, silentPlazas } from '../../../../components/alerts/rules.ts';
 import { newestProblem } from '../../../../components/alerts/Footer.tsx';
 import { addSample, growthWithin, rateOver } from '../../../../components/header/rates.ts';
-import { createFrameStore } from '../../../../components/app/frame.ts';
+import {
+  FRAME_MS,
+  MAX_FRAME_MS,
+  RENDER_BUDGET,
+  createFrameStore,
+  paceInterval,
+} from '../../../../components/app/frame.ts';
 import { fakeWorld, groupLag, lag, partitionLag, producer, producers, sink } from '../fakes.ts';
 
 const buckets = (before: number, silent: number, partial = 1) => [
@@ -141,5 +147,15 @@ describe('rates from samples', () => {
     expect(frame.producers?.producers[0]?.acked).toBe(20);
     expect(frame.deadLetters.at(-1)).toEqual({ at: now, value: 20 });
     unsubscribe();
+  });
+});
+
+describe('frame pacing', () => {
+  it('draws every FRAME_MS while frames are cheap and keeps drawing within the budget when they are not', () => {
+    expect(paceInterval(2)).toBe(FRAME_MS);
+    // An 11 ms frame (80×24 at full speed) may use 4 % of the thread: one frame every 275 ms.
+    expect(paceInterval(11)).toBe(Math.round(11 / RENDER_BUDGET));
+    expect(11 / paceInterval(11)).toBeLessThanOrEqual(0.04 + 1e-9);
+    expect(paceInterval(500)).toBe(MAX_FRAME_MS);
   });
 });
