@@ -225,10 +225,10 @@ async function writeFrom(
   );
   // Replays of the same source record (same id, new Kafka offset) are ignored by the primary key.
   const passagesInserted = passageRows.length
-    ? await tx.insertMany('passages', PASSAGE_COLUMNS, passageRows, { ignore: true, chunk: INSERT_CHUNK })
+    ? await tx.insertRows('passages', PASSAGE_COLUMNS, passageRows, { ignore: true, chunk: INSERT_CHUNK })
     : 0;
   const paymentsInserted = paymentRows.length
-    ? await tx.insertMany('payments', PAYMENT_COLUMNS, paymentRows, { ignore: true, chunk: INSERT_CHUNK })
+    ? await tx.insertRows('payments', PAYMENT_COLUMNS, paymentRows, { ignore: true, chunk: INSERT_CHUNK })
     : 0;
   const upserts: unknown[][] = [];
   const deleted: number[] = [];
