@@ -37,6 +37,7 @@ export interface WireError {
   retriable: boolean;
 }
 
+/** A reply's `counters` are what the worker's checks counted since its previous reply. */
 export type ThreadReply =
   | { op: 'reply'; id: number; ok: true; sent: SentRecord[]; counters: AckCounters }
   | { op: 'reply'; id: number; ok: false; error: WireError; counters: AckCounters }
@@ -74,13 +75,12 @@ function createWorker(workerData: ThreadSettings): Worker {
   return new Worker(bootstrap, { ...options, eval: true });
 }
 
-const COUNTER_KEYS = [
+export const COUNTER_KEYS = [
   'sends',
   'partitionAcks',
   'resent',
   'overlaps',
 ] as const satisfies readonly (keyof AckCounters)[];
-const zeroCounters = (): AckCounters => ({ sends: 0, partitionAcks: 0, resent: 0, overlaps: 0 });
 
 interface Pending {
   resolve(sent: SentRecord[]): void;
@@ -92,9 +92,6 @@ export class PublisherThread {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private nextPub = 1;
-  /** Acknowledgement counters of the workers before the current one, and the current one's latest. */
-  private readonly earlier: AckCounters = zeroCounters();
-  private latest: AckCounters = zeroCounters();
 
   constructor(
     private readonly settings: Omit<ThreadSettings, 'logLevel'>,
@@ -122,10 +119,7 @@ export class PublisherThread {
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = undefined;
-    if (w) {
-      this.retire();
-      await w.terminate();
-    }
+    if (w) await w.terminate();
     this.failAll('the producer thread was stopped');
   }
 
@@ -153,9 +147,8 @@ export class PublisherThread {
 
   private onMessage(worker: Worker, msg: ThreadReply): void {
     if (msg.op === 'log') return emitLogEntry(msg.entry);
-    // The worker counts from zero: the engine's totals are the earlier workers' plus this one's.
-    this.latest = msg.counters;
-    for (const k of COUNTER_KEYS) this.tally.counters[k] = this.earlier[k] + msg.counters[k];
+    // Added up, so the totals go on across workers (a new one counts from zero).
+    for (const k of COUNTER_KEYS) this.tally.counters[k] += msg.counters[k];
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
@@ -168,14 +161,7 @@ export class PublisherThread {
   private onExit(worker: Worker, reason: string): void {
     if (this.worker !== worker) return;
     this.worker = undefined;
-    this.retire();
     this.failAll(reason);
-  }
-
-  /** The current worker's counts become part of the earlier ones (a new worker starts from zero). */
-  private retire(): void {
-    for (const k of COUNTER_KEYS) this.earlier[k] += this.latest[k];
-    this.latest = zeroCounters();
   }
 
   private failAll(reason: string): void {

@@ -8,8 +8,10 @@ import { AckTally } from './ack-check.ts';
 import { createKafka } from './client.ts';
 import type { Kafka } from './client.ts';
 import { KafkaPublisher } from './producer.ts';
-import type { OutgoingMessage, TopicBatch } from './producer.ts';
+import type { OutgoingMessage, SentRecord, TopicBatch } from './producer.ts';
 import { createLogger, setLogSink } from '../util/log.ts';
+import type { AckCounters } from './ack-check.ts';
+import { COUNTER_KEYS } from './publisher-thread.ts';
 import type { ThreadReply, ThreadRequest, ThreadSettings, WireError } from './publisher-thread.ts';
 
 const port = parentPort!;
@@ -19,6 +21,16 @@ const logger = createLogger(settings.namespace);
 const tally = new AckTally();
 const publishers = new Map<number, KafkaPublisher>();
 let kafka: Kafka | undefined;
+/** The counters as of the previous reply: each reply carries what was counted since. */
+let reported: AckCounters = { ...tally.counters };
+
+function countedSinceReported(): AckCounters {
+  const now = tally.counters;
+  const since = { ...now };
+  for (const k of COUNTER_KEYS) since[k] -= reported[k];
+  reported = { ...now };
+  return since;
+}
 
 function publisher(pub: number): KafkaPublisher {
   let p = publishers.get(pub);
@@ -57,30 +69,38 @@ function wireError(e: unknown): WireError {
   };
 }
 
-async function handle(req: ThreadRequest): Promise<ThreadReply> {
+type Answer = { ok: true; sent: SentRecord[] } | { ok: false; error: WireError };
+
+async function handle(req: ThreadRequest): Promise<Answer> {
   try {
     switch (req.op) {
       case 'connect':
         await publisher(req.pub).connect();
-        return { op: 'reply', id: req.id, ok: true, sent: [], counters: tally.counters };
+        return { ok: true, sent: [] };
       case 'send': {
         const p = publisher(req.pub);
         await p.connect();
-        const sent = await p.send(revive(req.batches));
-        return { op: 'reply', id: req.id, ok: true, sent, counters: tally.counters };
+        return { ok: true, sent: await p.send(revive(req.batches)) };
       }
       case 'disconnect': {
         const p = publishers.get(req.pub);
         publishers.delete(req.pub);
         await p?.disconnect();
-        return { op: 'reply', id: req.id, ok: true, sent: [], counters: tally.counters };
+        return { ok: true, sent: [] };
       }
     }
   } catch (e) {
-    return { op: 'reply', id: req.id, ok: false, error: wireError(e), counters: tally.counters };
+    return { ok: false, error: wireError(e) };
   }
 }
 
 port.on('message', (req: ThreadRequest) => {
-  void handle(req).then((reply) => port.postMessage(reply));
+  void handle(req).then((answer) =>
+    port.postMessage({
+      op: 'reply',
+      id: req.id,
+      ...answer,
+      counters: countedSinceReported(),
+    } satisfies ThreadReply),
+  );
 });
