@@ -8,10 +8,9 @@
  * A consumer-only run reconciles nothing by itself (nothing is produced in it), so the benchmark does: every
  * acknowledged id is looked up in MySQL (missing, or paid twice), and the passage rows are counted.
  */
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Config } from '../config/config.ts';
 import { runHeadless } from '../headless/run.ts';
 import type { HeadlessOptions } from '../headless/run.ts';
@@ -20,6 +19,7 @@ import { waitForDrain } from '../runtime/drain.ts';
 import type { DrainResult } from '../runtime/drain.ts';
 import type { Pipeline } from '../runtime/pipeline.ts';
 import { RECONCILE_CHUNK, reconcile } from '../runtime/reconcile.ts';
+import { idChunks } from '../runtime/spool.ts';
 import type { ReconcileResult } from '../runtime/reconcile.ts';
 import { Storage } from '../storage/db.ts';
 import type { Logger } from '../util/log.ts';
@@ -38,20 +38,6 @@ export interface BacklogOptions {
   signal?: AbortSignal;
   /** Status lines of the producing run and of the sink's run. */
   onStatus: (stage: 'producing' | 'draining', line: Record<string, unknown>) => void;
-}
-
-async function* idChunks(file: string): AsyncGenerator<string[]> {
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let chunk: string[] = [];
-  for await (const line of lines) {
-    if (!line) continue;
-    chunk.push(line);
-    if (chunk.length >= RECONCILE_CHUNK) {
-      yield chunk;
-      chunk = [];
-    }
-  }
-  if (chunk.length) yield chunk;
 }
 
 async function countPassageRows(config: Config): Promise<number> {
@@ -158,7 +144,7 @@ export async function runBacklog(fixture: BenchFixture, o: BacklogOptions): Prom
     stop.abort();
     const drained = await drain;
     const persisted = consumed.summary?.persisted ?? 0;
-    const check = await reconcile(idChunks(ackLog), services.lookup).catch((e: unknown) => ({
+    const check = await reconcile(idChunks(ackLog, RECONCILE_CHUNK), services.lookup).catch((e: unknown) => ({
       error: (e as Error).message,
     }));
     const rows = await countPassageRows(fixture.config).catch(() => null);

@@ -37,23 +37,28 @@ export class EventIdSpool {
     this.fd = null;
   }
 
-  async *chunks(size: number): AsyncGenerator<string[]> {
+  chunks(size: number): AsyncGenerator<string[]> {
     this.seal();
-    const lines = createInterface({ input: createReadStream(this.file, 'utf8'), crlfDelay: Infinity });
-    let chunk: string[] = [];
-    for await (const line of lines) {
-      if (!line) continue;
-      chunk.push(line);
-      if (chunk.length >= size) {
-        yield chunk;
-        chunk = [];
-      }
-    }
-    if (chunk.length) yield chunk;
+    return idChunks(this.file, size);
   }
 
   remove(): void {
     this.seal();
     rmSync(path.dirname(this.file), { recursive: true, force: true });
   }
+}
+
+/** The ids of a file of one id per line (a spool, an --ack-log), `size` at a time; blank lines skipped. */
+export async function* idChunks(file: string, size: number): AsyncGenerator<string[]> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let chunk: string[] = [];
+  for await (const line of lines) {
+    if (!line) continue;
+    chunk.push(line);
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  if (chunk.length) yield chunk;
 }
