@@ -65,7 +65,16 @@ function sasl(settings: KafkaSettings): SASLOptions | undefined {
 
 export function createKafka(
   settings: KafkaSettings,
-  { logger = createLogger('kafka'), clientIdSuffix = '' }: { logger?: Logger; clientIdSuffix?: string } = {},
+  {
+    logger = createLogger('kafka'),
+    clientIdSuffix = '',
+    timing = {},
+  }: {
+    logger?: Logger;
+    clientIdSuffix?: string;
+    /** Shorter waits and fewer retries than a production client's, for tests that provoke timeouts. */
+    timing?: Pick<KafkaConfig, 'connectionTimeout' | 'requestTimeout' | 'retry'>;
+  } = {},
 ): Kafka {
   const config: KafkaConfig = {
     clientId: settings.clientId + clientIdSuffix,
@@ -73,6 +82,7 @@ export function createKafka(
     connectionTimeout: 3000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+    ...timing,
     logLevel: KafkaLogLevel.WARN,
     logCreator: logCreator(logger),
   };

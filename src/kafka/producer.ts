@@ -117,7 +117,10 @@ const KEY_CACHE_LIMIT = 100_000;
 const VERIFY_ROUNDS = 5;
 
 export class KafkaPublisher implements Publisher {
-  private readonly producer: Producer;
+  private producer: Producer;
+  private readonly newProducer: () => Producer;
+  /** A send failed: whether Kafka wrote it is unknown, so the next send needs a new producer id (see send). */
+  private renew = false;
   private connected = false;
   private readonly compression: (typeof CompressionTypes)[keyof typeof CompressionTypes];
   /** The partition kafkajs' partitioner chose for each message object of the sends in flight. */
@@ -138,35 +141,37 @@ export class KafkaPublisher implements Publisher {
     this.log = logger;
     this.ledger = new AckLedger(tally);
     const assigned = this.assigned;
-    this.producer = kafka.producer({
-      idempotent,
-      // Idempotence keeps per-partition order only with a single request in flight on kafkajs.
-      maxInFlightRequests: idempotent ? 1 : 5,
-      allowAutoTopicCreation: false,
-      // murmur2 on the key, as the Java client: a plaza lands on the same partition whoever produces it. The
-      // choice is recorded so the acknowledgement can be checked partition by partition.
-      // A keyed message's partition depends only on its key and the partition count, so it is computed once per
-      // plaza (kafkajs filters the partition list for every message otherwise).
-      createPartitioner: () => {
-        const partition = Partitioners.DefaultPartitioner();
-        const byKey = new Map<string, number>();
-        return (args) => {
-          const { message, partitionMetadata } = args;
-          let chosen: number;
-          if (message.partition == null && typeof message.key === 'string') {
-            const k = `${partitionMetadata.length}:${message.key}`;
-            const known = byKey.get(k);
-            if (known === undefined) {
-              chosen = partition(args);
-              if (byKey.size >= KEY_CACHE_LIMIT) byKey.clear();
-              byKey.set(k, chosen);
-            } else chosen = known;
-          } else chosen = partition(args);
-          assigned.set(message, chosen);
-          return chosen;
-        };
-      },
-    });
+    this.newProducer = () =>
+      kafka.producer({
+        idempotent,
+        // Idempotence keeps per-partition order only with a single request in flight on kafkajs.
+        maxInFlightRequests: idempotent ? 1 : 5,
+        allowAutoTopicCreation: false,
+        // murmur2 on the key, as the Java client: a plaza lands on the same partition whoever produces it. The
+        // choice is recorded so the acknowledgement can be checked partition by partition.
+        // A keyed message's partition depends only on its key and the partition count, so it is computed once per
+        // plaza (kafkajs filters the partition list for every message otherwise).
+        createPartitioner: () => {
+          const partition = Partitioners.DefaultPartitioner();
+          const byKey = new Map<string, number>();
+          return (args) => {
+            const { message, partitionMetadata } = args;
+            let chosen: number;
+            if (message.partition == null && typeof message.key === 'string') {
+              const k = `${partitionMetadata.length}:${message.key}`;
+              const known = byKey.get(k);
+              if (known === undefined) {
+                chosen = partition(args);
+                if (byKey.size >= KEY_CACHE_LIMIT) byKey.clear();
+                byKey.set(k, chosen);
+              } else chosen = known;
+            } else chosen = partition(args);
+            assigned.set(message, chosen);
+            return chosen;
+          };
+        },
+      });
+    this.producer = this.newProducer();
     this.compression = compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
   }
 
@@ -193,6 +198,7 @@ export class KafkaPublisher implements Publisher {
   async send(batches: TopicBatch[]): Promise<SentRecord[]> {
     let pending = batches.filter((b) => b.messages.length > 0);
     const sent: SentRecord[] = [];
+    if (this.renew) await this.renewProducer();
     for (let round = 0; pending.length; round++) {
       let acks: RecordMetadata[];
       try {
@@ -202,6 +208,7 @@ export class KafkaPublisher implements Publisher {
           topicMessages: pending,
         });
       } catch (e) {
+        this.renew = true;
         throw new PublishError(`send failed: ${(e as Error).message}`, e);
       }
       const check = verifyAcks(pending, acks, this.assigned, this.ledger);
@@ -220,6 +227,29 @@ export class KafkaPublisher implements Publisher {
       pending = check.resend;
     }
     return sent;
+  }
+
+  /**
+   * A failed send may have been written all the same (a leader that appended and died before answering, a
+   * request that timed out in a broker's socket). kafkajs rolls its sequence numbers back on failure, so the
+   * next send's batches would carry the written batch's sequence numbers: the broker takes them for its retry,
+   * answers with the written batch's offsets and drops them, an acknowledged loss. A new idempotent producer
+   * (a new producer id, sequences from 0) cannot collide; a resend of the same messages may then be written
+   * twice, which the sink's event ids absorb.
+   */
+  private async renewProducer(): Promise<void> {
+    const old = this.producer;
+    this.producer = this.newProducer();
+    this.log.debug('new idempotent producer id after a failed send');
+    if (this.connected) await old.disconnect().catch(() => {});
+    this.connected = false;
+    try {
+      await this.producer.connect();
+    } catch (e) {
+      throw new PublishError(`producer cannot reconnect: ${(e as Error).message}`, e);
+    }
+    this.connected = true;
+    this.renew = false;
   }
 
   async disconnect(): Promise<void> {

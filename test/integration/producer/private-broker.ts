@@ -17,6 +17,9 @@ export interface PrivateBroker {
   /** Stops the broker process (ZooKeeper keeps running). */
   stopBroker(signal?: NodeJS.Signals): Promise<void>;
   startBroker(): Promise<void>;
+  /** SIGSTOP / SIGCONT: the broker keeps its connections but answers nothing until resumed. */
+  pause(): void;
+  resume(): void;
   close(): Promise<void>;
 }
 
@@ -101,7 +104,10 @@ export async function startPrivateBroker(): Promise<PrivateBroker> {
     bootstrap: `127.0.0.1:${brokerPort}`,
     stopBroker,
     startBroker,
+    pause: () => broker?.kill('SIGSTOP'),
+    resume: () => broker?.kill('SIGCONT'),
     async close() {
+      broker?.kill('SIGCONT');
       await stopBroker('SIGKILL');
       zk.kill('SIGKILL');
       await exited(zk);
