@@ -16,7 +16,13 @@ CREATE TABLE IF NOT EXISTS plazas (
   code VARCHAR(32) NOT NULL,
   name VARCHAR(128) NOT NULL,
   lanes TINYINT UNSIGNED NOT NULL,
-  updated_at DATETIME(3) NOT NULL
+  updated_at DATETIME(3) NOT NULL,
+  -- Optional reference data of the plaza message (version 4): the toll per vehicle class in the currency's
+  -- minor unit, as JSON ({"car": 450, "truck": 1275}), and the plaza's position (WGS 84 degrees).
+  tariffs TEXT NULL,
+  currency CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  latitude DOUBLE NULL,
+  longitude DOUBLE NULL
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE IF NOT EXISTS passages (
@@ -124,6 +130,87 @@ CREATE TABLE IF NOT EXISTS imports (
   KEY imports_import (import_id, started_at)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
+-- Rollups (version 4): per plaza, per minute and per hour (UTC bucket start), written by the sink in the same
+-- transaction as the rows they count, so they are exactly once too. Saved queries, the anomaly baselines and the
+-- monitor's charts read these instead of scanning passages and payments.
+CREATE TABLE IF NOT EXISTS traffic_minute (
+  plaza_id SMALLINT UNSIGNED NOT NULL,
+  bucket DATETIME NOT NULL,
+  vehicle_type VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  passages INT UNSIGNED NOT NULL,
+  PRIMARY KEY (plaza_id, bucket, vehicle_type),
+  KEY traffic_minute_bucket (bucket)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS traffic_hour (
+  plaza_id SMALLINT UNSIGNED NOT NULL,
+  bucket DATETIME NOT NULL,
+  vehicle_type VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  passages INT UNSIGNED NOT NULL,
+  PRIMARY KEY (plaza_id, bucket, vehicle_type),
+  KEY traffic_hour_bucket (bucket)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS revenue_minute (
+  plaza_id SMALLINT UNSIGNED NOT NULL,
+  bucket DATETIME NOT NULL,
+  method VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  currency CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  payments INT UNSIGNED NOT NULL,
+  amount_cents BIGINT UNSIGNED NOT NULL,
+  PRIMARY KEY (plaza_id, bucket, method, currency),
+  KEY revenue_minute_bucket (bucket)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+CREATE TABLE IF NOT EXISTS revenue_hour (
+  plaza_id SMALLINT UNSIGNED NOT NULL,
+  bucket DATETIME NOT NULL,
+  method VARCHAR(16) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  currency CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  payments INT UNSIGNED NOT NULL,
+  amount_cents BIGINT UNSIGNED NOT NULL,
+  PRIMARY KEY (plaza_id, bucket, method, currency),
+  KEY revenue_hour_bucket (bucket)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- Findings of the anomaly detector (version 4), one row each: anomaly_id is derived from what was found (rule and
+-- the passage, payment or plaza window), so finding it again after a restart changes nothing. observed_at is
+-- event time. published_at: when the finding was acknowledged on toll.anomalies (NULL: not yet).
+CREATE TABLE IF NOT EXISTS anomalies (
+  anomaly_id VARCHAR(160) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+  rule VARCHAR(24) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  plaza_id SMALLINT UNSIGNED NULL,
+  vehicle_id VARCHAR(32) NULL,
+  event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  related_event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  observed_at DATETIME(3) NOT NULL,
+  amount_cents BIGINT NULL,
+  expected DOUBLE NULL,
+  observed DOUBLE NULL,
+  details TEXT NULL,
+  detected_at DATETIME(3) NOT NULL,
+  published_at DATETIME(3) NULL,
+  KEY anomalies_time (observed_at),
+  KEY anomalies_rule_time (rule, observed_at),
+  KEY anomalies_plaza_time (plaza_id, observed_at),
+  KEY anomalies_vehicle (vehicle_id),
+  KEY anomalies_unpublished (published_at)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
+-- The detector's position per topic partition, written in the same transaction as its findings: next_offset is
+-- the first record not yet processed, replay_from the oldest record its in-memory state still depends on (a
+-- restart reads again from there to rebuild the state; the findings it makes again are already rows).
+CREATE TABLE IF NOT EXISTS detector_offsets (
+  group_id VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+  kafka_partition INT NOT NULL,
+  next_offset BIGINT NOT NULL,
+  replay_from BIGINT NOT NULL,
+  topic_id CHAR(22) CHARACTER SET ascii COLLATE ascii_bin NULL,
+  updated_at DATETIME(3) NOT NULL,
+  PRIMARY KEY (group_id, topic, kafka_partition)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
+
 -- The column names of the classic toll pipeline, so its queries keep working.
 CREATE OR REPLACE VIEW livetolldata AS
   SELECT passed_at AS `timestamp`, vehicle_id, vehicle_type, plaza_id AS toll_plaza_id
@@ -132,5 +219,8 @@ CREATE OR REPLACE VIEW livetolldata AS
 -- Bump the number with every change to this file; `stack status` reports it.
 -- Version 2: sink_offsets.topic_id (src/storage/schema.ts adds it to databases of version 1).
 -- Version 3: passages_staging, payments_staging and imports (created above in databases of version 2).
-INSERT INTO schema_version (id, version, applied_at) VALUES (1, 3, UTC_TIMESTAMP(3))
-  ON DUPLICATE KEY UPDATE applied_at = IF(version = 3, applied_at, UTC_TIMESTAMP(3)), version = 3;
+-- Version 4: plazas.tariffs/currency/latitude/longitude (added by src/storage/schema.ts to older databases), the
+-- rollup tables, anomalies and detector_offsets. Rollups of rows written before version 4 are filled in by the
+-- upgrade step from passages and payments, once.
+INSERT INTO schema_version (id, version, applied_at) VALUES (1, 4, UTC_TIMESTAMP(3))
+  ON DUPLICATE KEY UPDATE applied_at = IF(version = 4, applied_at, UTC_TIMESTAMP(3)), version = 4;

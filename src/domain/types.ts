@@ -33,6 +33,16 @@ export interface Plaza {
   code: string;
   name: string;
   lanes: number;
+  /**
+   * Optional reference data (still `v: 1`: readers that do not know these fields ignore them). The toll per
+   * vehicle class in the currency's minor unit, e.g. { car: 450, truck: 1275 }; the anomaly detector's
+   * short-payment rule compares payments with it.
+   */
+  tariffs?: Record<string, number>;
+  /** ISO 4217 code of the tariffs (the payments' currency when absent). */
+  currency?: string;
+  /** WGS 84 degrees; the impossible-travel rule measures distances between plazas with it. */
+  position?: { lat: number; lon: number };
 }
 
 /**

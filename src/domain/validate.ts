@@ -181,7 +181,36 @@ export function validatePlazaObject(obj: Record<string, unknown>): Plaza {
   const code = str(obj, 'code', /^[^\p{Cc}]{1,32}$/u, '1-32 printable characters');
   const name = str(obj, 'name', /^[^\p{Cc}]{1,128}$/u, '1-128 printable characters');
   const lanes = int(obj, 'lanes', 1, 64)!;
-  return { v: 1, plazaId, code, name, lanes };
+  const plaza: Plaza = { v: 1, plazaId, code, name, lanes };
+  if (obj.tariffs !== undefined && obj.tariffs !== null) plaza.tariffs = tariffsOf(obj.tariffs);
+  if (obj.currency !== undefined && obj.currency !== null)
+    plaza.currency = str(obj, 'currency', /^[A-Z]{3}$/, 'a 3-letter currency code');
+  if (obj.position !== undefined && obj.position !== null) plaza.position = positionOf(obj.position);
+  return plaza;
+}
+
+function tariffsOf(value: unknown): Record<string, number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('bad-field', '"tariffs" must be an object of vehicle type to amount in cents');
+  const out: Record<string, number> = {};
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > 32) fail('out-of-range', '"tariffs" has more than 32 vehicle types');
+  for (const [type, cents] of entries) {
+    if (!VEHICLE_TYPE.test(type)) fail('bad-field', `"tariffs" key "${type}" is not a vehicle type`);
+    if (typeof cents !== 'number' || !Number.isInteger(cents) || cents < 0 || cents > 10_000_000)
+      fail('out-of-range', `"tariffs.${type}" must be an integer number of cents, 0..10000000`);
+    out[type] = cents as number;
+  }
+  return out;
+}
+
+function positionOf(value: unknown): { lat: number; lon: number } {
+  const p = value as { lat?: unknown; lon?: unknown };
+  const ok = (v: unknown, limit: number): v is number =>
+    typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= limit;
+  if (typeof value !== 'object' || value === null || !ok(p.lat, 90) || !ok(p.lon, 180))
+    fail('bad-field', '"position" must be { "lat": -90..90, "lon": -180..180 }');
+  return { lat: p.lat as number, lon: p.lon as number };
 }
 
 /** Wraps a throwing validator into a result, so callers route failures without try/catch. */
