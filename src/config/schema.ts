@@ -33,6 +33,7 @@ export const TOPIC_ENV: Record<TopicRole, string> = {
   plazas: 'TOLLSTREAM_TOPIC_PLAZAS',
   dlq: 'TOLLSTREAM_TOPIC_DLQ',
   legacy: 'TOLLSTREAM_TOPIC_LEGACY',
+  anomalies: 'TOLLSTREAM_TOPIC_ANOMALIES',
 };
 
 const key = <S extends v.GenericSchema>(schema: S, meta: KeyMeta) => v.pipe(schema, v.metadata(meta));
@@ -292,6 +293,7 @@ const ConfigShape = v.strictObject({
         plazas: topic('plazas'),
         dlq: topic('dlq'),
         legacy: topic('legacy'),
+        anomalies: topic('anomalies'),
       }),
       v.check(
         (t) => new Set(Object.values(t)).size === Object.keys(t).length,

@@ -69,5 +69,7 @@ export const TOPICS = {
   plazas: 'toll.plazas',
   dlq: 'toll.dlq',
   legacy: 'toll',
+  /** Findings of the anomaly detector (compacted, key = anomaly id). */
+  anomalies: 'toll.anomalies',
 } as const;
 export type TopicRole = keyof typeof TOPICS;

@@ -16,6 +16,8 @@ const LAYOUT: Record<TopicRole, { partitions: number; config?: Record<string, st
   plazas: { partitions: 3, config: { 'cleanup.policy': 'compact' } },
   dlq: { partitions: 3 },
   legacy: { partitions: 3 },
+  // A finding is republished after a crash between its publication and its mark: compaction keeps one per id.
+  anomalies: { partitions: 3, config: { 'cleanup.policy': 'compact' } },
 };
 
 export function topicPlan(brokerCount: number, topics: Topics = TOPICS): TopicSpec[] {

@@ -99,14 +99,22 @@ export async function testKafka(): Promise<TestKafka> {
     admin,
     topics,
     async pipelineTopics(prefix, partitions) {
-      const [passages, payments, plazas, dlq, legacy] = await topics([
+      const [passages, payments, plazas, dlq, legacy, anomalies] = await topics([
         { topic: `${prefix}.passages`, partitions },
         { topic: `${prefix}.payments`, partitions },
         { topic: `${prefix}.plazas`, partitions: 1, config: { 'cleanup.policy': 'compact' } },
         { topic: `${prefix}.dlq`, partitions: 1 },
         { topic: `${prefix}.legacy`, partitions: 1 },
+        { topic: `${prefix}.anomalies`, partitions: 1, config: { 'cleanup.policy': 'compact' } },
       ]);
-      return { passages: passages!, payments: payments!, plazas: plazas!, dlq: dlq!, legacy: legacy! };
+      return {
+        passages: passages!,
+        payments: payments!,
+        plazas: plazas!,
+        dlq: dlq!,
+        legacy: legacy!,
+        anomalies: anomalies!,
+      };
     },
     async cleanup() {
       await admin.deleteTopics(created).catch(() => {});

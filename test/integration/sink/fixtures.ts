@@ -24,7 +24,15 @@ export async function sinkTopics(k: TestKafka, passagePartitions = 3): Promise<S
     { topic: 'sink.legacy', partitions: 1 },
     { topic: 'sink.dlq', partitions: 1 },
   ]);
-  return { passages: passages!, payments: payments!, plazas: plazas!, legacy: legacy!, dlq: dlq! };
+  // The sink does not read the anomalies topic; the name only completes the set.
+  return {
+    passages: passages!,
+    payments: payments!,
+    plazas: plazas!,
+    legacy: legacy!,
+    dlq: dlq!,
+    anomalies: 'sink.anomalies',
+  };
 }
 
 export const PLAZA_IDS = Array.from({ length: 11 }, (_, i) => 4000 + i);

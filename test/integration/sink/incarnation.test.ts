@@ -39,7 +39,10 @@ describe('a recreated topic is a new incarnation', () => {
       { topic: 'inc.legacy', partitions: PARTITIONS },
       { topic: 'inc.dlq', partitions: 1 },
     ]);
-    return { passages: passages!, payments: payments!, plazas: plazas!, legacy: legacy!, dlq: dlq! };
+    return {
+      ...{ passages: passages!, payments: payments!, plazas: plazas!, legacy: legacy!, dlq: dlq! },
+      anomalies: 'inc.anomalies',
+    };
   }
 
   /** Deletes `topic` and creates it again under the same name; returns the new topic id. */

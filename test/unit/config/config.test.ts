@@ -32,6 +32,7 @@ describe('configuration', () => {
       plazas: 'toll.plazas',
       dlq: 'toll.dlq',
       legacy: 'toll',
+      anomalies: 'toll.anomalies',
     });
   });
 

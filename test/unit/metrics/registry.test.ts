@@ -23,6 +23,7 @@ const TOPICS: Topics = {
   plazas: 'toll.plazas',
   dlq: 'toll.dlq',
   legacy: 'toll',
+  anomalies: 'toll.anomalies',
 };
 
 function producer(
