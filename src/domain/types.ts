@@ -25,6 +25,11 @@ export interface Payment {
   amountCents: number;
   currency: string;
   paidAt: string;
+  /**
+   * Optional (still `v: 1`): the amount that was due, when the source records it per transaction (the FASTag data's
+   * Transaction_Amount). The short-payment rule compares with it instead of the plaza's tariff for the class.
+   */
+  dueCents?: number;
 }
 
 export interface Plaza {

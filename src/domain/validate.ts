@@ -162,7 +162,7 @@ export function validatePaymentObject(obj: Record<string, unknown>, now = Date.n
   const amountCents = int(obj, 'amountCents', 0, 10_000_000)!;
   const currency = str(obj, 'currency', /^[A-Z]{3}$/, 'a 3-letter currency code');
   const paidAtMs = checkTimestamp(req(obj, 'paidAt'), 'paidAt', now);
-  return {
+  const payment: ValidPayment = {
     v: 1,
     paymentId,
     eventId,
@@ -173,6 +173,9 @@ export function validatePaymentObject(obj: Record<string, unknown>, now = Date.n
     paidAt: obj.paidAt as string,
     paidAtMs,
   };
+  if (obj.dueCents !== undefined && obj.dueCents !== null)
+    payment.dueCents = int(obj, 'dueCents', 0, 10_000_000)!;
+  return payment;
 }
 
 export function validatePlazaObject(obj: Record<string, unknown>): Plaza {

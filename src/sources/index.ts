@@ -158,6 +158,7 @@ Mapping (file and http json; values are column names, or dotted paths in JSON):
   lanes=4                    lanes in the plaza records of codes this source registers.
   amount=, amountUnit=units|cents, currency=USD, method=, methodMap=Wallet:e-tag, defaultMethod=e-tag
                              a payment per passage when amount= is given.
+  due=                       the amount that was due (same unit as amount=): short payments are found against it.
 Replays honour --speed, --from/--to (half-open; without a zone in --tz) and --tz for times without a zone.
 A row that cannot be mapped is logged (path, line, reason) and counted by reason; a file import that rejects any
 fails (exit 1) unless --max-rejects allows it. Preview any of this with tollstream import SPEC --dry-run.`;

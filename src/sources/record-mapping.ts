@@ -33,6 +33,8 @@ export interface RecordMapping {
   lane?: string;
   axles?: string;
   amount?: string;
+  /** The amount due (tariff) of each record, in the same unit as `amount`: the payment's dueCents. */
+  due?: string;
   method?: string;
   /** Prefix of ids taken from the `id` field, keeping them apart from other sources' ids. */
   idPrefix: string;
@@ -100,7 +102,7 @@ export function parseRecordMapping(bag: OptionBag, defaultIdPrefix: string): Rec
     plazaMap: {},
     lanes: bag.int('lanes', 4, 1, 64),
   };
-  for (const key of ['type', 'id', 'lane', 'axles', 'amount', 'method'] as const) {
+  for (const key of ['type', 'id', 'lane', 'axles', 'amount', 'due', 'method'] as const) {
     const v = bag.string(key);
     if (v !== undefined) mapping[key] = v;
   }
@@ -135,7 +137,7 @@ export function parseRecordMapping(bag: OptionBag, defaultIdPrefix: string): Rec
 
 /** The fields a mapping reads, so a source can check them against a header before it starts. */
 export function mappedFields(m: RecordMapping): string[] {
-  return [m.plaza, m.vehicle, m.time, m.type, m.id, m.lane, m.axles, m.amount, m.method].filter(
+  return [m.plaza, m.vehicle, m.time, m.type, m.id, m.lane, m.axles, m.amount, m.due, m.method].filter(
     (f): f is string => f !== undefined,
   );
 }
@@ -309,17 +311,8 @@ export class RecordMapper {
     now: number,
   ): Payment {
     const m = this.mapping;
-    const raw = field(m.amount!) ?? '';
-    const text = raw.replace(/,/g, '');
-    if (!/^\d+(\.\d+)?$/.test(text))
-      throw new RowError('amount', `amount "${raw}" in ${where} ${m.amount} is not a number`);
-    const amountCents = m.amountUnit === 'cents' ? Math.round(Number(text)) : Math.round(Number(text) * 100);
-    if (amountCents > MAX_AMOUNT_CENTS) {
-      throw new RowError(
-        'amount',
-        `amount "${raw}" in ${where} ${m.amount} is above ${MAX_AMOUNT_CENTS / 100} (amountUnit=${m.amountUnit})`,
-      );
-    }
+    const amountCents = this.cents(field, where, m.amount!);
+    const dueCents = m.due === undefined ? undefined : this.cents(field, where, m.due);
     const methodRaw = m.method === undefined ? '' : (field(m.method) ?? '');
     const methodText = methodRaw.toLowerCase();
     const method =
@@ -345,8 +338,26 @@ export class RecordMapper {
       amountCents,
       currency: m.currency,
       paidAt: passedAt,
+      ...(dueCents !== undefined ? { dueCents } : {}),
     };
     validatePaymentObject({ ...payment }, now);
     return payment;
+  }
+
+  /** An amount column in cents (amountUnit says whether the data counts units or cents). */
+  private cents(field: (name: string) => string | undefined, where: string, column: string): number {
+    const m = this.mapping;
+    const raw = field(column) ?? '';
+    const text = raw.replace(/,/g, '');
+    if (!/^\d+(\.\d+)?$/.test(text))
+      throw new RowError('amount', `amount "${raw}" in ${where} ${column} is not a number`);
+    const cents = m.amountUnit === 'cents' ? Math.round(Number(text)) : Math.round(Number(text) * 100);
+    if (cents > MAX_AMOUNT_CENTS) {
+      throw new RowError(
+        'amount',
+        `amount "${raw}" in ${where} ${column} is above ${MAX_AMOUNT_CENTS / 100} (amountUnit=${m.amountUnit})`,
+      );
+    }
+    return cents;
   }
 }

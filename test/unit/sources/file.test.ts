@@ -109,6 +109,30 @@ describe(
       expectAllValid(events);
     });
 
+    it('carries the amount due of each transaction (due=Transaction_Amount) beside the amount paid', async () => {
+      const rows = readFileSync(FASTAG_FILE, 'utf8')
+        .split(/\r?\n/)
+        .slice(1)
+        .filter((l) => l !== '' && l.split(',')[3] !== '');
+      const s = source(
+        FASTAG_FILE,
+        FASTAG_MAPPING.replace('Vehicle_Plate_Number', 'FastagID') +
+          '&id=Transaction_ID&amount=Amount_paid&due=Transaction_Amount&currency=INR',
+      );
+      const { events } = await drain(s);
+      expect(events).toHaveLength(rows.length);
+      const short = events.filter((e) => e.payment!.amountCents < e.payment!.dueCents!);
+      // The file's own columns, read independently: rows paying less than the transaction amount.
+      const expected = rows.filter((l) => {
+        const c = l.split(',');
+        return Number(c[8]) < Number(c[7]);
+      });
+      expect(short.length).toBe(expected.length);
+      const first = events.find((e) => e.passage.eventId === `${contentId(FASTAG_FILE)}-id-1`);
+      expect(first).toMatchObject({ payment: { amountCents: 12000, dueCents: 35000 } });
+      expectAllValid(events);
+    });
+
     it('sorts by time with order=time, and honours the half-open window', async () => {
       const from = Date.UTC(2023, 0, 1);
       const to = Date.UTC(2023, 1, 1);
