@@ -4,6 +4,7 @@ import path from 'node:path';
 import { PACKAGE_ROOT } from '../util/package-root.ts';
 import type { Storage, Transaction } from './db.ts';
 import { escapeId, escapeValue, splitSqlScript } from './db.ts';
+import { rebuildRollups } from './rollups.ts';
 
 export const SCHEMA_FILE = path.join(PACKAGE_ROOT, 'schema.sql');
 export const READER_USER = 'tollstream_reader';
@@ -35,19 +36,44 @@ export async function applySchema(storage: Storage, database: string): Promise<n
  * Brings tables created by an older schema.sql up to date: `CREATE TABLE IF NOT EXISTS` leaves an existing table
  * as it is, and MySQL 8 (unlike MariaDB) has no `ADD COLUMN IF NOT EXISTS`. Each step checks before it changes.
  * Version 3 only adds tables (passages_staging, payments_staging, imports): schema.sql's own statements create
- * them in a database of version 2, so it needs no step here.
+ * them in a database of version 2, so it needs no step here. Runs just before the version is recorded, so
+ * schema_version still holds the database's version (no row: a database schema.sql has just created).
  */
 async function upgrade(tx: Transaction, database: string): Promise<void> {
+  const [recorded] = await tx.query<{ version: number }>('SELECT version FROM schema_version WHERE id = 1');
+  const missing = async (table: string, columns: string[]): Promise<Set<string>> => {
+    const present = await tx.query<{ c: string }>(
+      'SELECT column_name AS c FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name IN (?)',
+      [database, table, columns],
+    );
+    const have = new Set(present.map((r) => r.c.toLowerCase()));
+    return new Set(columns.filter((c) => !have.has(c)));
+  };
   // Version 2: the topic incarnation of each stored sink offset. Old rows get NULL ("not recorded"): the sink
   // decides per partition whether the current incarnation is theirs (src/engines/sink/incarnation.ts).
-  const columns = await tx.query<{ n: number | string }>(
-    "SELECT COUNT(*) AS n FROM information_schema.columns WHERE table_schema = ? AND table_name = 'sink_offsets' AND column_name = 'topic_id'",
-    [database],
-  );
-  if (Number(columns[0]?.n ?? 0) === 0) {
+  if ((await missing('sink_offsets', ['topic_id'])).size) {
     await tx.execute(
       'ALTER TABLE sink_offsets ADD COLUMN topic_id CHAR(22) CHARACTER SET ascii COLLATE ascii_bin NULL AFTER next_offset',
     );
+  }
+  // Version 4: the plaza message's optional reference data; NULL until the plaza's next record carries it.
+  const plazaColumns: Record<string, string> = {
+    tariffs: 'TEXT NULL',
+    currency: 'CHAR(3) CHARACTER SET ascii COLLATE ascii_bin NULL',
+    latitude: 'DOUBLE NULL',
+    longitude: 'DOUBLE NULL',
+  };
+  const absent = await missing('plazas', Object.keys(plazaColumns));
+  if (absent.size) {
+    const adds = [...absent].map((c) => `ADD COLUMN ${c} ${plazaColumns[c]}`);
+    await tx.execute(`ALTER TABLE plazas ${adds.join(', ')}`);
+  }
+  // Version 4: rollups of the rows stored before the sink kept them, counted once. Every statement of schema.sql
+  // so far was DDL and committed on its own; from here one transaction holds the count and the version row, so
+  // an upgrade that fails half way records nothing and counts everything again next time.
+  if (recorded && recorded.version < 4) {
+    await tx.execute('START TRANSACTION');
+    await rebuildRollups(tx);
   }
 }
 

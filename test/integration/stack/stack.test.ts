@@ -114,7 +114,7 @@ describe('stack on private ports', () => {
     expect(r.stdout).toMatch(/ZooKeeper\s+127\.0\.0\.1:22181\s+up\s+standalone/);
     expect(r.stdout).toMatch(/broker 0\s+127\.0\.0\.1:29092\s+up\s+controller/);
     expect(r.stdout).toMatch(/toll\.plazas\s+3 partitions, replication 1, compacted/);
-    expect(r.stdout).toMatch(/MySQL .* schema v3 \(schema\.sql v3\)/);
+    expect(r.stdout).toMatch(/MySQL .* schema v4 \(schema\.sql v4\)/);
     const s = await stackStatus(stack.config);
     expect(s.ok).toBe(true);
     expect(s.problems).toEqual([]);
