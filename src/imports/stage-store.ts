@@ -7,6 +7,7 @@
 import { PASSAGE_COLUMNS, PAYMENT_COLUMNS } from '../engines/sink/writer.ts';
 import type { PassageLookup, PassageRows } from '../runtime/reconcile.ts';
 import type { Storage, Transaction } from '../storage/db.ts';
+import { addRollupsOf, subtractRollupsOf } from '../storage/rollups.ts';
 
 /**
  * The half-open range [from, to) of strings that start with `prefix`, in byte order (event ids are ASCII with a
@@ -100,8 +101,9 @@ const columnList = (columns: string[]): string => columns.map((c) => `\`${c}\``)
 
 /**
  * One transaction: the rows of the earlier import of the same file (event ids starting with the import's prefix)
- * leave passages and payments, the staged rows take their place, `imports` records the counts, the staging rows
- * go. Refused (nothing changed) when the stage is no longer open or holds no passage.
+ * leave passages and payments, the staged rows take their place, the rollups count the one out and the other in,
+ * `imports` records the counts, the staging rows go. Refused (nothing changed) when the stage is no longer open or
+ * holds no passage.
  */
 export async function swapStage(storage: Storage, stage: Stage): Promise<SwapCounts> {
   const { from, to } = prefixRange(importPrefix(stage.importId));
@@ -122,6 +124,9 @@ export async function swapStage(storage: Storage, stage: Stage): Promise<SwapCou
       [stage.stageId],
     );
     if (Number(staged?.n ?? 0) === 0) throw new SwapRefused('it staged no passage');
+    const earlier = { where: 'event_id >= ? AND event_id < ?', params: [from, to] };
+    await subtractRollupsOf(tx, { kind: 'traffic', table: 'passages', ...earlier });
+    await subtractRollupsOf(tx, { kind: 'revenue', table: 'payments', ...earlier });
     const passagesRemoved = (
       await tx.execute('DELETE FROM passages WHERE event_id >= ? AND event_id < ?', [from, to])
     ).affectedRows;
@@ -142,6 +147,10 @@ export async function swapStage(storage: Storage, stage: Stage): Promise<SwapCou
         [stage.stageId],
       )
     ).affectedRows;
+    // Plain INSERTs above: every staged row went in (or the swap failed), so the staging tables are what to add.
+    const staging = { where: 'stage_id = ?', params: [stage.stageId] };
+    await addRollupsOf(tx, { kind: 'traffic', table: 'passages_staging', ...staging });
+    await addRollupsOf(tx, { kind: 'revenue', table: 'payments_staging', ...staging });
     await tx.execute(
       "UPDATE imports SET state = 'replaced', passages_removed = ?, passages_inserted = ?, payments_removed = ?, payments_inserted = ?, replaced_at = UTC_TIMESTAMP(3), ended_at = UTC_TIMESTAMP(3) WHERE stage_id = ?",
       [passagesRemoved, passagesInserted, paymentsRemoved, paymentsInserted, stage.stageId],

@@ -1,11 +1,12 @@
 /**
  * One chunk of one partition into MySQL in one transaction: lock the partition's offset row, decide what is new,
  * check that the new rejections' dead letters were published (before the transaction, see dead-letter-ledger.ts),
- * insert the rows (those of a replace run into its staging tables, see staging.ts), advance the offset, commit.
- * Either all of it happens or none.
+ * insert the rows (those of a replace run into its staging tables, see staging.ts), advance the offset, add the
+ * rows it inserted to the rollups (src/storage/rollups.ts), commit. Either all of it happens or none.
  */
 import type { Plaza } from '../../domain/types.ts';
 import type { Storage, Transaction } from '../../storage/db.ts';
+import { RollupTally, writeTally } from '../../storage/rollups.ts';
 import type { Rejection, SinkRecord } from './classify.ts';
 import type { DeadLetterResult } from './dead-letter-sender.ts';
 import type { ChunkVerdict, StoredOffset } from './offset-guard.ts';
@@ -88,10 +89,39 @@ export const PAYMENT_COLUMNS = [
   'kafka_offset',
   'ingested_at',
 ];
-const PLAZA_COLUMNS = ['plaza_id', 'code', 'name', 'lanes', 'updated_at'];
-// Compacted topic: the newest record of a plaza replaces the row.
-const PLAZA_UPSERT =
-  'ON DUPLICATE KEY UPDATE code = VALUES(code), name = VALUES(name), lanes = VALUES(lanes), updated_at = VALUES(updated_at)';
+const PLAZA_COLUMNS = [
+  'plaza_id',
+  'code',
+  'name',
+  'lanes',
+  'updated_at',
+  'tariffs',
+  'currency',
+  'latitude',
+  'longitude',
+];
+// Compacted topic: the newest record of a plaza replaces the row (a record without reference data clears it).
+const PLAZA_UPSERT = `ON DUPLICATE KEY UPDATE ${PLAZA_COLUMNS.slice(1)
+  .map((c) => `${c} = VALUES(${c})`)
+  .join(', ')}`;
+
+/** Positions in the rows below of what the rollups count. */
+const PASSAGE_AT = {
+  id: PASSAGE_COLUMNS.indexOf('event_id'),
+  plaza: PASSAGE_COLUMNS.indexOf('plaza_id'),
+  type: PASSAGE_COLUMNS.indexOf('vehicle_type'),
+  time: PASSAGE_COLUMNS.indexOf('passed_at'),
+  offset: PASSAGE_COLUMNS.indexOf('kafka_offset'),
+};
+const PAYMENT_AT = {
+  id: PAYMENT_COLUMNS.indexOf('payment_id'),
+  plaza: PAYMENT_COLUMNS.indexOf('plaza_id'),
+  method: PAYMENT_COLUMNS.indexOf('method'),
+  amount: PAYMENT_COLUMNS.indexOf('amount_cents'),
+  currency: PAYMENT_COLUMNS.indexOf('currency'),
+  time: PAYMENT_COLUMNS.indexOf('paid_at'),
+  offset: PAYMENT_COLUMNS.indexOf('kafka_offset'),
+};
 const INSERT_CHUNK = 2000;
 const LOCK_WAIT_SECONDS = 5;
 
@@ -233,8 +263,19 @@ async function writeFrom(
   const upserts: unknown[][] = [];
   const deleted: number[] = [];
   for (const [plazaId, plaza] of plazas) {
-    if (plaza) upserts.push([plaza.plazaId, plaza.code, plaza.name, plaza.lanes, now]);
-    else deleted.push(plazaId);
+    if (plaza) {
+      upserts.push([
+        plaza.plazaId,
+        plaza.code,
+        plaza.name,
+        plaza.lanes,
+        now,
+        plaza.tariffs ? JSON.stringify(plaza.tariffs) : null,
+        plaza.currency ?? null,
+        plaza.position?.lat ?? null,
+        plaza.position?.lon ?? null,
+      ]);
+    } else deleted.push(plazaId);
   }
   if (upserts.length) await tx.insertMany('plazas', PLAZA_COLUMNS, upserts, { suffix: PLAZA_UPSERT });
   if (deleted.length) await tx.execute('DELETE FROM plazas WHERE plaza_id IN (?)', [deleted]);
@@ -249,6 +290,28 @@ async function writeFrom(
     plan.incarnation,
     now,
   );
+  // Last, so the rollup rows that chunks of other partitions also add to stay locked only until the commit.
+  const tally = new RollupTally();
+  const passagesCounted =
+    passagesInserted === passageRows.length
+      ? passageRows
+      : await insertedHere(tx, 'passages', passageRows, PASSAGE_AT, plan, now);
+  for (const r of passagesCounted)
+    tally.passage(r[PASSAGE_AT.plaza] as number, r[PASSAGE_AT.time] as string, r[PASSAGE_AT.type] as string);
+  const paymentsCounted =
+    paymentsInserted === paymentRows.length
+      ? paymentRows
+      : await insertedHere(tx, 'payments', paymentRows, PAYMENT_AT, plan, now);
+  for (const r of paymentsCounted) {
+    tally.payment(
+      r[PAYMENT_AT.plaza] as number,
+      r[PAYMENT_AT.time] as string,
+      r[PAYMENT_AT.method] as string,
+      r[PAYMENT_AT.currency] as string,
+      r[PAYMENT_AT.amount] as number,
+    );
+  }
+  await writeTally(tx, tally);
   return {
     kind: 'written',
     storedBefore: stored,
@@ -261,4 +324,37 @@ async function writeFrom(
     deadLettered,
     staged: stagedOutcome,
   };
+}
+
+/**
+ * The rows of `rows` that this transaction inserted, when INSERT IGNORE skipped some (a replayed id already
+ * stored): the stored rows with their ids that carry this chunk's partition, one of its offsets and this
+ * transaction's ingested_at. A row stored earlier has another offset or another ingested_at; of two records with
+ * one id in the chunk, the one inserted is the one whose offset the row carries.
+ */
+async function insertedHere(
+  tx: Transaction,
+  table: 'passages' | 'payments',
+  rows: unknown[][],
+  at: { id: number; offset: number },
+  plan: ChunkPlan,
+  now: string,
+): Promise<unknown[][]> {
+  if (!rows.length) return rows;
+  const key = table === 'passages' ? 'event_id' : 'payment_id';
+  // payments has no kafka_topic column: only the payments topic writes payments.
+  const topic = table === 'passages' ? 'AND kafka_topic = ? ' : '';
+  const stored = await tx.query<{ id: string; kafka_offset: string }>(
+    `SELECT ${key} AS id, kafka_offset FROM ${table} WHERE ${key} IN (?) ${topic}AND kafka_partition = ? AND kafka_offset >= ? AND kafka_offset < ? AND ingested_at = ?`,
+    [
+      rows.map((r) => r[at.id]),
+      ...(table === 'passages' ? [plan.topic] : []),
+      plan.partition,
+      plan.firstOffset.toString(),
+      plan.nextOffset.toString(),
+      now,
+    ],
+  );
+  const inserted = new Set(stored.map((s) => `${s.id}@${String(s.kafka_offset)}`));
+  return rows.filter((r) => inserted.has(`${r[at.id] as string}@${r[at.offset] as string}`));
 }
