@@ -63,3 +63,17 @@ export function tollCents(type: string, axles: number | undefined, tariff: Tarif
   const rate = tariff[type] ?? tariff.car ?? DEFAULT_TARIFF.car!;
   return rate.baseCents + Math.max(0, (axles ?? 2) - 2) * rate.perExtraAxleCents;
 }
+
+/**
+ * The tariff per vehicle class as a plaza record publishes it: the two-axle price, the least any vehicle of the
+ * class owes (extra axles only add), so a correct charge is never below its class's tariff. `types` adds classes
+ * the table lacks at the price tollCents charges them (the car's).
+ */
+export function classTariffs(
+  tariff: Tariff = DEFAULT_TARIFF,
+  types: Iterable<string> = [],
+): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const type of [...Object.keys(tariff), ...types]) out[type] ??= tollCents(type, 2, tariff);
+  return out;
+}
