@@ -117,8 +117,10 @@ spec after : (simulator) or # (the others) as key=value joined by &, or come fro
                              mix (car:11,truck:4,van:2), methods (e-tag:80,cash:7,card:9,prepaid:4), tariff
                              (car:450,...), pool, zipf, oneOff, dayMinutes (one simulated day in N minutes), start
                              (date), meanRate, curve=daily|flat, scenario (${SIMULATOR_SCENARIOS.join(', ')}),
-                             rushFactor, outagePlaza, outageStart (HH:MM), outageMinutes. --rate is the mean
-                             passages/s over the day (curve=flat: at every hour).
+                             rushFactor, outagePlaza, outageStart (HH:MM), outageMinutes; scenario=anomalies:
+                             anomalyRate (0.01 of passages), anomalyKinds (unpaid,short-payment,double-charge,
+                             impossible-travel), truth=<file> (NDJSON, one line per injected anomaly). --rate is
+                             the mean passages/s over the day (curve=flat: at every hour).
      e.g. simulator:seed=7&dayMinutes=10&scenario=rush-hour
   tolldata:<dir>             the classic ${Object.values(TOLLDATA_FILES).join(' + ')}, joined by Rowid, in time
                              order, with payments; ids tolldata-<rowid>.

@@ -15,7 +15,14 @@
  *
  * Time advances in windows of ~50 ms wall time (fewer if that would exceed 500 passages), generated after the
  * window has passed, so a pace change applies to the next window and no stamp lies in the future.
+ *
+ * Truth. With `scenario=anomalies` and `truth=<file>` every injected anomaly appends a line to the file just before
+ * the batch holding it is yielded, and such a passage opens its batch: a producer publishes at least the first
+ * passage of every batch it asks for (a run's --events budget cuts batches from the end), so every line names a
+ * published passage and every published anomaly has its line.
  */
+import { closeSync, existsSync, openSync, statSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import type { TollEvent } from '../domain/types.ts';
 import { wallClockToEpoch } from '../domain/time.ts';
 import type { Pace, SourceContext, SourceProgress, TollSource } from './source.ts';
@@ -31,10 +38,19 @@ import {
   type Outage,
   type SimPlaza,
 } from './simulator-traffic.ts';
+import {
+  ANOMALY_KINDS,
+  AnomalyInjector,
+  DEFAULT_ANOMALIES,
+  MIN_TRAVEL_KM,
+  truthLine,
+  type AnomalyKind,
+  type AnomalyOptions,
+} from './simulator-anomalies.ts';
 import type { OptionBag } from './options.ts';
 import { compileTimestampFormats } from './timestamp-format.ts';
 
-export const SIMULATOR_SCENARIOS = ['rush-hour', 'plaza-outage'] as const;
+export const SIMULATOR_SCENARIOS = ['rush-hour', 'plaza-outage', 'anomalies'] as const;
 export type Scenario = (typeof SIMULATOR_SCENARIOS)[number];
 
 export interface SimulatorOptions {
@@ -60,6 +76,10 @@ export interface SimulatorOptions {
   outage?: Partial<Outage>;
   /** Passages per simulated second when the pace is a speed or unlimited (default 100). */
   meanRate?: number;
+  /** anomalies: share of arrivals carrying one and the kinds injected (default 0.01, all four). */
+  anomalies?: Partial<AnomalyOptions>;
+  /** anomalies: the NDJSON file each injected anomaly is appended to as `{"rule", "anomalyId"}`. */
+  truthFile?: string;
 }
 
 const COMPRESSED_HISTORY_DAYS = 30;
@@ -117,6 +137,7 @@ export function createSimulatorSource(
           },
         }
       : {}),
+    ...(scenarios.has('anomalies') ? { anomalies: { ...DEFAULT_ANOMALIES, ...options.anomalies } } : {}),
   });
   const meanRate = options.meanRate ?? 100;
   const peak = peakWeight(traffic.options.rushFactor, traffic.options.curve);
@@ -153,6 +174,30 @@ export function createSimulatorSource(
     clock.anchor(cursor);
   };
 
+  /** Slices of at most batchLimit passages; a passage with an anomaly opens a slice (see Truth above). */
+  function* slices(batch: TollEvent[]): Generator<TollEvent[]> {
+    let from = 0;
+    for (let i = 1; i <= batch.length; i++) {
+      if (i === batch.length || i - from === clock.batchLimit || traffic.anomalyOf(batch[i]!)) {
+        yield batch.slice(from, i);
+        from = i;
+      }
+    }
+  }
+
+  let truth: number | undefined;
+  const writeTruth = (slice: readonly TollEvent[]): void => {
+    if (options.truthFile === undefined) return;
+    let lines = '';
+    for (const e of slice) {
+      const anomaly = traffic.anomalyOf(e);
+      if (anomaly) lines += truthLine(anomaly);
+    }
+    if (lines === '') return;
+    truth ??= openSync(options.truthFile, 'a');
+    writeSync(truth, lines);
+  };
+
   async function* events(signal: AbortSignal): AsyncGenerator<TollEvent[]> {
     if (running) throw new Error(`source ${spec}: events() is already running`);
     running = true;
@@ -181,14 +226,16 @@ export function createSimulatorSource(
         }
         if (batch.length === 0) continue;
         eventTimeMs = Date.parse(batch[batch.length - 1]!.passage.passedAt);
-        for (let i = 0; i < batch.length; i += clock.batchLimit) {
-          const slice = batch.slice(i, i + clock.batchLimit);
+        for (const slice of slices(batch)) {
           read += slice.length;
+          writeTruth(slice);
           yield slice;
         }
       }
     } finally {
       running = false;
+      if (truth !== undefined) closeSync(truth);
+      truth = undefined;
     }
   }
 
@@ -196,8 +243,7 @@ export function createSimulatorSource(
     kind: 'simulator',
     spec,
     finite: false,
-    plazas: async () =>
-      plazas.map(({ v, plazaId, code, name, lanes }) => ({ v, plazaId, code, name, lanes })),
+    plazas: async () => traffic.plazaRecords(),
     events,
     setPace(next: Pace): void {
       assertPace(next);
@@ -339,6 +385,9 @@ export function parseSimulatorOptions(bag: OptionBag, tz: string): SimulatorOpti
   if (scenarios !== undefined) {
     options.scenarios = scenarios.split(',').map((s) => {
       const name = s.trim();
+      if (name.includes('=')) {
+        bag.fail(`scenario has "${name}": options are joined by & (scenario=anomalies&truth=file.ndjson)`);
+      }
       if (!(SIMULATOR_SCENARIOS as readonly string[]).includes(name)) {
         bag.fail(`scenario "${name}" is not one of ${SIMULATOR_SCENARIOS.join(', ')}`);
       }
@@ -368,6 +417,43 @@ export function parseSimulatorOptions(bag: OptionBag, tz: string): SimulatorOpti
     bag.fail(`outagePlaza ${outage.plazaId} is not one of the simulated plazas`);
   }
   if (bag.has('meanRate')) options.meanRate = bag.number('meanRate', 100, 0.001, 1_000_000);
+  parseAnomalies(bag, options);
   bag.rejectUnknown();
   return options;
+}
+
+/** anomalyRate, anomalyKinds and truth: options of scenario=anomalies, refused without it. */
+function parseAnomalies(bag: OptionBag, options: SimulatorOptions): void {
+  const keys = ['anomalyRate', 'anomalyKinds', 'truth'].filter((k) => bag.has(k));
+  if (!options.scenarios?.includes('anomalies')) {
+    if (keys.length) bag.fail(`${keys.join(', ')} need${keys.length > 1 ? '' : 's'} scenario=anomalies`);
+    return;
+  }
+  const anomalies: Partial<AnomalyOptions> = {};
+  if (bag.has('anomalyRate')) anomalies.rate = bag.number('anomalyRate', DEFAULT_ANOMALIES.rate, 0, 1);
+  const kinds = bag.string('anomalyKinds');
+  if (kinds !== undefined) {
+    anomalies.kinds = kinds.split(',').map((k) => {
+      const kind = k.trim();
+      if (!(ANOMALY_KINDS as readonly string[]).includes(kind))
+        bag.fail(`anomalyKinds has "${kind}", expected some of ${ANOMALY_KINDS.join(', ')}`);
+      return kind as AnomalyKind;
+    });
+  }
+  const plazas = options.plazas ?? DEFAULT_TRAFFIC.plazas;
+  if (
+    (anomalies.kinds ?? ANOMALY_KINDS).includes('impossible-travel') &&
+    !AnomalyInjector.canTravel(plazas)
+  ) {
+    bag.fail(
+      `impossible-travel needs two plazas at least ${MIN_TRAVEL_KM} km apart; add plazas or leave it out of anomalyKinds`,
+    );
+  }
+  if (Object.keys(anomalies).length) options.anomalies = anomalies;
+  const truth = bag.string('truth');
+  if (truth !== undefined) {
+    const dir = path.dirname(path.resolve(truth));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) bag.fail(`truth: directory ${dir} does not exist`);
+    options.truthFile = path.resolve(truth);
+  }
 }
