@@ -7,7 +7,7 @@
 import type { PaymentMethod, Plaza, TollEvent } from '../domain/types.ts';
 import { wallClockToEpoch } from '../domain/time.ts';
 import { createRng, randomInt, WeightedPicker } from './random.ts';
-import { drawAxles, TARIFF_CURRENCY, tollCents } from './tariff.ts';
+import { classTariffs, drawAxles, TARIFF_CURRENCY, tollCents } from './tariff.ts';
 import { isoUtc } from './iso-time.ts';
 
 export interface HourCount {
@@ -45,6 +45,9 @@ export function mtaPlaza(plazaId: number): Plaza {
     code: `MTA${plazaId}`,
     name: MTA_PLAZA_NAMES[plazaId] ?? `Plaza ${plazaId}`,
     lanes: MTA_LANES,
+    // The counts carry no money: the payments expandHour invents are charged from this table.
+    tariffs: classTariffs(),
+    currency: TARIFF_CURRENCY,
   };
 }
 

@@ -17,7 +17,7 @@ import { readLines, type Line } from './lines.ts';
 import { CsvReader } from './csv.ts';
 import { RejectLog } from './rejects.ts';
 import { createReplaySource, inWindow, type ReadCounters, type RecordSource } from './replay-source.ts';
-import { TARIFF_CURRENCY, tollCents } from './tariff.ts';
+import { classTariffs, TARIFF_CURRENCY, tollCents } from './tariff.ts';
 import { isoUtc } from './iso-time.ts';
 
 export const TOLLDATA_FILES = {
@@ -200,6 +200,9 @@ export async function loadTolldata(
         code: row.plazaCode,
         name: `Plaza ${row.plazaId}`,
         lanes: TOLLDATA_LANES,
+        // The payments below are charged from this table, so its class tariffs are the plaza's.
+        tariffs: classTariffs(),
+        currency: TARIFF_CURRENCY,
       }),
     );
   }

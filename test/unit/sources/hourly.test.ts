@@ -53,8 +53,19 @@ describe('hourly replay of the real Queens Midtown Tunnel file', { timeout: 60_0
     expect(new Set(events.map((e) => e.passage.eventId)).size).toBe(events.length);
     expect(source.progress()).toMatchObject({ read: 61_536, total: 61_536, rejected: 0 });
     expect(await source.plazas()).toEqual([
-      { v: 1, plazaId: 7, code: 'MTA7', name: 'Queens Midtown Tunnel', lanes: 8 },
+      {
+        v: 1,
+        plazaId: 7,
+        code: 'MTA7',
+        name: 'Queens Midtown Tunnel',
+        lanes: 8,
+        tariffs: { motorcycle: 225, car: 450, van: 600, bus: 1100, truck: 860 },
+        currency: 'USD',
+      },
     ]);
+    const tariffs = (await source.plazas())[0]!.tariffs!;
+    const short = events.filter((e) => !(e.payment!.amountCents >= tariffs[e.passage.vehicleType]!));
+    expect(short).toEqual([]);
   });
 
   it('regenerates identical passages on a second replay, and honours plaza=27 and the time zone', async () => {

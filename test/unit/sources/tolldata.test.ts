@@ -136,7 +136,7 @@ describe('tolldata replay of the real files', { timeout: 60_000 }, () => {
     expect(amounts).toEqual({ 'car/2/450': 6438, 'truck/4/1720': 2368, 'van/2/600': 1194 });
   });
 
-  it('publishes one plaza record per plaza id, with the code from the tsv', async () => {
+  it('publishes one plaza record per plaza id, with the code from the tsv and the tariffs it charges', async () => {
     const plazas = await source.plazas();
     expect(plazas).toHaveLength(1011);
     expect(plazas.find((p) => p.plazaId === 4856)).toEqual({
@@ -145,7 +145,14 @@ describe('tolldata replay of the real files', { timeout: 60_000 }, () => {
       code: 'PC7C042B7',
       name: 'Plaza 4856',
       lanes: 4,
+      tariffs: { motorcycle: 225, car: 450, van: 600, bus: 1100, truck: 860 },
+      currency: 'USD',
     });
+    const tariffs = new Map(plazas.map((p) => [p.plazaId, p.tariffs!]));
+    const short = events.filter(
+      (e) => e.payment!.amountCents < tariffs.get(e.passage.plazaId)![e.passage.vehicleType]!,
+    );
+    expect(short).toEqual([]);
   });
 
   it('has nothing more after the end', async () => {
