@@ -16,6 +16,7 @@ import { optionBag } from '../../../src/sources/options.ts';
 import { classTariffs, DEFAULT_TARIFF, drawAxles, tollCents } from '../../../src/sources/tariff.ts';
 import { createRng } from '../../../src/sources/random.ts';
 import { context, expectAllValid, expectTimeOrdered } from './helpers.ts';
+import { findings as oracle, km } from '../../helpers/anomaly-oracle.ts';
 
 const DAY = 86_400_000;
 const day0 = Date.UTC(2024, 4, 1);
@@ -28,54 +29,13 @@ const anomalies = (rate = 0.01): Pick<TrafficOptions, 'anomalies'> => ({
   anomalies: { rate, kinds: ANOMALY_KINDS },
 });
 
-// ---- An independent reading of the rules' default settings, written for these tests only. ----
-
-function km(a: { lat: number; lon: number }, b: { lat: number; lon: number }): number {
-  const r = Math.PI / 180;
-  const x = Math.sin(((b.lat - a.lat) * r) / 2) ** 2;
-  const y = Math.cos(a.lat * r) * Math.cos(b.lat * r) * Math.sin(((b.lon - a.lon) * r) / 2) ** 2;
-  return 2 * 6371 * Math.asin(Math.sqrt(x + y));
-}
-
-interface Seen {
-  ms: number;
-  plazaId: number;
-  eventId: string;
-  paid: boolean;
-}
-
-/**
- * What a detector with the default settings finds in `events`: unpaid, short-payment (against the plaza
- * records' tariffs), double-charge (same vehicle and plaza, both paid, within 300 s) and impossible-travel
- * (consecutive passages, >= 1 km apart, faster than 200 km/h), with the ids the contract gives them.
- */
+/** What the rules find in `events` (see anomaly-oracle.ts). */
 function findings(events: readonly TollEvent[], plazas: readonly Plaza[]): string[] {
-  const byId = new Map(plazas.map((p) => [p.plazaId, p]));
-  const sorted = events
-    .map((e) => ({ e, ms: Date.parse(e.passage.passedAt) }))
-    .sort((a, b) => a.ms - b.ms || (a.e.passage.eventId < b.e.passage.eventId ? -1 : 1));
-  const out: string[] = [];
-  const history = new Map<string, Seen[]>();
-  for (const { e, ms } of sorted) {
-    const { passage, payment } = e;
-    const plaza = byId.get(passage.plazaId)!;
-    if (!payment) out.push(`unpaid:${passage.eventId}`);
-    else if (payment.amountCents < plaza.tariffs![passage.vehicleType]!)
-      out.push(`short-payment:${payment.paymentId}`);
-    const seen = history.get(passage.vehicleId) ?? [];
-    const last = seen[seen.length - 1];
-    if (last) {
-      const d = km(byId.get(last.plazaId)!.position!, plaza.position!);
-      const hours = (ms - last.ms) / 3_600_000;
-      if (d >= 1 && (hours === 0 || d / hours > 200)) out.push(`impossible-travel:${passage.eventId}`);
-    }
-    if (payment && seen.some((s) => s.paid && s.plazaId === passage.plazaId && ms - s.ms <= 300_000))
-      out.push(`double-charge:${passage.eventId}`);
-    seen.push({ ms, plazaId: passage.plazaId, eventId: passage.eventId, paid: payment !== undefined });
-    if (seen.length > 4) seen.shift();
-    history.set(passage.vehicleId, seen);
-  }
-  return out.sort();
+  return oracle(
+    events.map((e) => e.passage),
+    events.flatMap((e) => e.payment ?? []),
+    plazas,
+  );
 }
 
 function truthOf(t: Traffic, events: readonly TollEvent[]): string[] {
