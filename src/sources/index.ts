@@ -119,8 +119,9 @@ spec after : (simulator) or # (the others) as key=value joined by &, or come fro
                              (date), meanRate, curve=daily|flat, scenario (${SIMULATOR_SCENARIOS.join(', ')}),
                              rushFactor, outagePlaza, outageStart (HH:MM), outageMinutes; scenario=anomalies:
                              anomalyRate (0.01 of passages), anomalyKinds (unpaid,short-payment,double-charge,
-                             impossible-travel), truth=<file> (NDJSON, one line per injected anomaly). --rate is
-                             the mean passages/s over the day (curve=flat: at every hour).
+                             impossible-travel), cleanAfter=N (passages; none injected after), truth=<file> (NDJSON,
+                             one line per injected anomaly). --rate is the mean passages/s over the day (curve=flat:
+                             at every hour).
      e.g. simulator:seed=7&dayMinutes=10&scenario=rush-hour
   tolldata:<dir>             the classic ${Object.values(TOLLDATA_FILES).join(' + ')}, joined by Rowid, in time
                              order, with payments; ids tolldata-<rowid>.

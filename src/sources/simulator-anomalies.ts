@@ -25,6 +25,11 @@ export interface AnomalyOptions {
   /** Share of arrivals that carry an anomaly (0..1). */
   rate: number;
   kinds: readonly AnomalyKind[];
+  /**
+   * The passage after which nothing more is injected (pairs under way still end): a clean tail lets a detector's
+   * event-time watermark pass the last anomalies' windows and grace. Default: never.
+   */
+  cleanAfter?: number;
 }
 
 export const DEFAULT_ANOMALIES: AnomalyOptions = { rate: 0.01, kinds: ANOMALY_KINDS };
@@ -93,9 +98,9 @@ export class AnomalyInjector<P extends Placed> {
   }
 
   /** The anomaly the next arrival carries, if any. */
-  draw(): AnomalyKind | undefined {
-    const { rate, kinds } = this.options;
-    if (kinds.length === 0 || this.rng() >= rate) return undefined;
+  draw(seq: number): AnomalyKind | undefined {
+    const { rate, kinds, cleanAfter = Infinity } = this.options;
+    if (kinds.length === 0 || seq > cleanAfter || this.rng() >= rate) return undefined;
     return kinds[Math.floor(this.rng() * kinds.length)];
   }
 

@@ -262,7 +262,7 @@ export class Traffic {
     const lane = 1 + Math.floor(rng() * plaza.lanes);
     const method = this.methods.pick(rng);
     const event = this.event(plaza, vehicle, lane, method, ms, rng());
-    const kind = this.injector?.draw();
+    const kind = this.injector?.draw(this.seq);
     if (kind) this.inject(kind, event, plaza, vehicle, ms);
     return event;
   }

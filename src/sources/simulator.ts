@@ -76,7 +76,7 @@ export interface SimulatorOptions {
   outage?: Partial<Outage>;
   /** Passages per simulated second when the pace is a speed or unlimited (default 100). */
   meanRate?: number;
-  /** anomalies: share of arrivals carrying one and the kinds injected (default 0.01, all four). */
+  /** anomalies: share of arrivals carrying one, the kinds injected (default 0.01, all four), cleanAfter. */
   anomalies?: Partial<AnomalyOptions>;
   /** anomalies: the NDJSON file each injected anomaly is appended to as `{"rule", "anomalyId"}`. */
   truthFile?: string;
@@ -422,15 +422,16 @@ export function parseSimulatorOptions(bag: OptionBag, tz: string): SimulatorOpti
   return options;
 }
 
-/** anomalyRate, anomalyKinds and truth: options of scenario=anomalies, refused without it. */
+/** anomalyRate, anomalyKinds, cleanAfter and truth: options of scenario=anomalies, refused without it. */
 function parseAnomalies(bag: OptionBag, options: SimulatorOptions): void {
-  const keys = ['anomalyRate', 'anomalyKinds', 'truth'].filter((k) => bag.has(k));
+  const keys = ['anomalyRate', 'anomalyKinds', 'cleanAfter', 'truth'].filter((k) => bag.has(k));
   if (!options.scenarios?.includes('anomalies')) {
     if (keys.length) bag.fail(`${keys.join(', ')} need${keys.length > 1 ? '' : 's'} scenario=anomalies`);
     return;
   }
   const anomalies: Partial<AnomalyOptions> = {};
   if (bag.has('anomalyRate')) anomalies.rate = bag.number('anomalyRate', DEFAULT_ANOMALIES.rate, 0, 1);
+  if (bag.has('cleanAfter')) anomalies.cleanAfter = bag.int('cleanAfter', 0, 0, Number.MAX_SAFE_INTEGER);
   const kinds = bag.string('anomalyKinds');
   if (kinds !== undefined) {
     anomalies.kinds = kinds.split(',').map((k) => {

@@ -240,6 +240,18 @@ describe('scenario anomalies', () => {
     expect(silent).toEqual([]);
   });
 
+  it('cleanAfter: nothing is injected after that passage but the pairs under way', () => {
+    const tail = traffic({ anomalies: { rate: 0.05, kinds: ANOMALY_KINDS, cleanAfter: 10_000 } });
+    const out = tail.arrivals(day0, day0 + DAY / 2, 1.2);
+    expect(out.length).toBeGreaterThan(20_000);
+    const carriers = out.flatMap((e, i) => (tail.anomalyOf(e) ? [i] : []));
+    expect(carriers.length).toBeGreaterThan(300);
+    // a pair's second passage comes at most ~15 minutes (a journey at 400 km/h) after its first
+    const lastMs = Date.parse(out[carriers[carriers.length - 1]!]!.passage.passedAt);
+    expect(lastMs - Date.parse(out[9_999]!.passage.passedAt)).toBeLessThan(15 * 60_000);
+    expect(findings(out, tail.plazaRecords())).toEqual(truthOf(tail, out));
+  });
+
   it('still matches when the stamps are capped at a clock the simulation runs ahead of', () => {
     const capped = traffic(anomalies(0.02));
     const out: TollEvent[] = [];
@@ -293,10 +305,12 @@ describe('the simulator source with scenario=anomalies', () => {
     const parse = (s: string): unknown =>
       parseSimulatorOptions(optionBag(`simulator:${s}`, 'simulator:<options>', s), 'UTC');
     expect(
-      parse(`scenario=anomalies&anomalyRate=0.2&anomalyKinds=unpaid,double-charge&truth=${dir}/t`),
+      parse(
+        `scenario=anomalies&anomalyRate=0.2&anomalyKinds=unpaid,double-charge&cleanAfter=5000&truth=${dir}/t`,
+      ),
     ).toEqual({
       scenarios: ['anomalies'],
-      anomalies: { rate: 0.2, kinds: ['unpaid', 'double-charge'] },
+      anomalies: { rate: 0.2, kinds: ['unpaid', 'double-charge'], cleanAfter: 5000 },
       truthFile: `${dir}/t`,
     });
     expect(() => parse('anomalyRate=0.1')).toThrow(/anomalyRate needs scenario=anomalies/);
