@@ -199,13 +199,15 @@ CREATE TABLE IF NOT EXISTS anomalies (
 
 -- The detector's position per topic partition, written in the same transaction as its findings: next_offset is
 -- the first record not yet processed, replay_from the oldest record its in-memory state still depends on (a
--- restart reads again from there to rebuild the state; the findings it makes again are already rows).
+-- restart reads again from there to rebuild the state; the findings it makes again are already rows), and
+-- watermark_ms the event time (epoch ms) its decisions had reached then (the same in every row of a commit).
 CREATE TABLE IF NOT EXISTS detector_offsets (
   group_id VARCHAR(255) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   topic VARCHAR(249) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
   kafka_partition INT NOT NULL,
   next_offset BIGINT NOT NULL,
   replay_from BIGINT NOT NULL,
+  watermark_ms BIGINT NULL,
   topic_id CHAR(22) CHARACTER SET ascii COLLATE ascii_bin NULL,
   updated_at DATETIME(3) NOT NULL,
   PRIMARY KEY (group_id, topic, kafka_partition)
