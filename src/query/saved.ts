@@ -133,6 +133,34 @@ FROM livetolldata
 ORDER BY \`timestamp\` DESC, vehicle_id
 LIMIT :limit`,
   },
+  {
+    name: 'anomalies-per-rule-per-day',
+    description: 'anomaly findings per rule per day (UTC), with the amount at stake',
+    params: [{ ...windowParams[0]!, default: 7 * 24 }, ...windowParams.slice(1)],
+    sql: `SELECT DATE_FORMAT(observed_at, '%Y-%m-%d') AS day_utc, rule, COUNT(*) AS findings,
+  COUNT(DISTINCT plaza_id) AS plazas, SUM(amount_cents) AS amount_cents
+FROM anomalies
+WHERE ${windowOn('observed_at', 'anomalies')}
+GROUP BY day_utc, rule
+ORDER BY day_utc, rule`,
+  },
+  {
+    name: 'top-plazas-by-unpaid-amount',
+    description:
+      'plazas by the amount not paid: tariffs of unpaid passages plus shortfalls of short payments',
+    params: [...windowParams, limit(10)],
+    sql: `SELECT a.plaza_id, z.name, z.currency,
+  SUM(a.rule = 'unpaid') AS unpaid, SUM(IF(a.rule = 'unpaid', a.amount_cents, 0)) AS unpaid_cents,
+  SUM(a.rule = 'short-payment') AS short_payments,
+  SUM(IF(a.rule = 'short-payment', a.amount_cents, 0)) AS short_cents,
+  COALESCE(SUM(a.amount_cents), 0) AS not_paid_cents,
+  SUM(a.rule = 'unpaid' AND a.amount_cents IS NULL) AS unpaid_without_tariff
+FROM anomalies a LEFT JOIN plazas z ON z.plaza_id = a.plaza_id
+WHERE a.rule IN ('unpaid', 'short-payment') AND ${windowOn('a.observed_at', 'anomalies', 'observed_at')}
+GROUP BY a.plaza_id, z.name, z.currency
+ORDER BY not_paid_cents DESC, unpaid DESC, a.plaza_id
+LIMIT :limit`,
+  },
 ];
 
 export function findSaved(name: string): SavedQuery | undefined {
