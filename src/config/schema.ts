@@ -483,6 +483,34 @@ const ConfigShape = v.strictObject({
     }),
     {},
   ),
+  /**
+   * The monitor's footer alerts for anomalies the detector wrote since the monitor started: unpaid passages and
+   * short payments in the last minute at or above these counts (0 turns one off). New surges always alert.
+   */
+  monitor: v.optional(
+    v.strictObject({
+      alerts: v.optional(
+        v.strictObject({
+          unpaidPerMinute: v.optional(
+            key(integer(0, 1_000_000), {
+              env: 'TOLLSTREAM_MONITOR_UNPAID_PER_MINUTE',
+              expected: 'unpaid passages found per minute, an integer >= 0 (0 = no alert)',
+            }),
+            10,
+          ),
+          shortPaymentsPerMinute: v.optional(
+            key(integer(0, 1_000_000), {
+              env: 'TOLLSTREAM_MONITOR_SHORT_PAYMENTS_PER_MINUTE',
+              expected: 'short payments found per minute, an integer >= 0 (0 = no alert)',
+            }),
+            5,
+          ),
+        }),
+        {},
+      ),
+    }),
+    {},
+  ),
 });
 
 /**
