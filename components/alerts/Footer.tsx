@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { Box, Text } from 'ink';
 import type { LagSnapshot, SinkSnapshot } from '../../src/engines/types.ts';
 import type { LogEntry } from '../../src/util/log.ts';
+import type { AnomaliesSnapshot, AnomalyAlertSettings } from '../anomalies/types.ts';
 import { formatClock } from '../format/format.ts';
 import { Tinted } from '../theme/Tinted.tsx';
 import type { Sample } from '../header/rates.ts';
@@ -26,6 +27,8 @@ export const Footer = memo(function Footer({
   lag,
   logs,
   deadLetters,
+  anomalies = null,
+  anomalySettings = null,
   lifecycle: life,
   now,
   tz,
@@ -35,12 +38,25 @@ export const Footer = memo(function Footer({
   lag: LagSnapshot;
   logs: readonly LogEntry[];
   deadLetters: readonly Sample[];
+  /** null: this monitor reads no anomalies. */
+  anomalies?: AnomaliesSnapshot | null;
+  anomalySettings?: AnomalyAlertSettings | null;
   lifecycle: Lifecycle;
   now: number;
   tz: string;
   width: number;
 }): ReactNode {
-  const alerts = useMemo(() => deriveAlerts(sink, lag, deadLetters, now), [sink, lag, deadLetters, now]);
+  const alerts = useMemo(
+    () =>
+      deriveAlerts(
+        sink,
+        lag,
+        deadLetters,
+        now,
+        anomalySettings ? { snapshot: anomalies, settings: anomalySettings } : null,
+      ),
+    [sink, lag, deadLetters, now, anomalies, anomalySettings],
+  );
   const problem = newestProblem(logs, now);
   const hints = width >= 100 ? '? help · l log · Tab/1-5 panes · q quit' : '? help · q quit';
   let left: ReactNode;

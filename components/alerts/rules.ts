@@ -1,8 +1,10 @@
 /**
  * Alerts a person watching the pipeline must not miss, derived from snapshots (no engine keeps them):
- * a plaza that went silent while others still flow, a partition whose lag is STALL or STOP, a growing DLQ.
+ * a plaza that went silent while others still flow, a partition whose lag is STALL or STOP, a growing DLQ, and
+ * what the anomaly detector found since the monitor started (surges, unpaid passages and short payments).
  */
 import type { LagSnapshot, SinkSnapshot } from '../../src/engines/types.ts';
+import type { AnomaliesSnapshot, AnomalyAlertSettings } from '../anomalies/types.ts';
 import { formatCount, formatDuration } from '../format/format.ts';
 import { growthWithin } from '../header/rates.ts';
 import type { Sample } from '../header/rates.ts';
@@ -76,17 +78,73 @@ export function dlqAlert(sink: SinkSnapshot, samples: readonly Sample[], now: nu
   };
 }
 
+/** A surge stays on the line this long after the detector found it (a surge window is 15 minutes by default). */
+export const SURGE_ALERT_MS = 15 * 60_000;
+
+/** Unpaid passages at plazas without a tariff have no amount: nothing is said rather than a sum that is short. */
+function owed(cents: number, what: string): string {
+  return cents > 0 ? ` (${(cents / 100).toFixed(2)} ${what})` : '';
+}
+
+function times(observed: number | null, expected: number | null): string {
+  return observed !== null && expected ? ` (×${(observed / expected).toFixed(1)})` : '';
+}
+
+/**
+ * Surges the detector found since the monitor started (for SURGE_ALERT_MS each), and unpaid passages or short
+ * payments found in the last minute at or above their threshold.
+ */
+export function anomalyAlerts(
+  anomalies: AnomaliesSnapshot,
+  settings: AnomalyAlertSettings,
+  now: number,
+): Alert[] {
+  const out: Alert[] = [];
+  for (const s of anomalies.surges) {
+    if (now - s.detectedAtMs > SURGE_ALERT_MS) continue;
+    out.push({
+      key: `surge:${s.anomalyId}`,
+      severity: 'warn',
+      text: `surge at plaza ${s.plazaId ?? '?'}: ${formatCount(s.observed)} passages vs ${formatCount(s.expected)} expected${times(s.observed, s.expected)}`,
+    });
+  }
+  const recent = (rule: string) => anomalies.recent.find((r) => r.rule === rule);
+  const unpaid = recent('unpaid');
+  if (settings.unpaidPerMinute > 0 && unpaid && unpaid.findings >= settings.unpaidPerMinute) {
+    out.push({
+      key: 'unpaid',
+      severity: 'warn',
+      text: `${formatCount(unpaid.findings)} unpaid passages in the last minute${owed(unpaid.amountCents, 'owed')}`,
+    });
+  }
+  const shortPaid = recent('short-payment');
+  if (
+    settings.shortPaymentsPerMinute > 0 &&
+    shortPaid &&
+    shortPaid.findings >= settings.shortPaymentsPerMinute
+  ) {
+    out.push({
+      key: 'short-payment',
+      severity: 'warn',
+      text: `${formatCount(shortPaid.findings)} short payments in the last minute${owed(shortPaid.amountCents, 'short')}`,
+    });
+  }
+  return out;
+}
+
 /** Errors first, then warnings; stable within a severity. */
 export function deriveAlerts(
   sink: SinkSnapshot | null,
   lag: LagSnapshot,
   dlqSamples: readonly Sample[],
   now: number,
+  anomalies: { snapshot: AnomaliesSnapshot | null; settings: AnomalyAlertSettings } | null = null,
 ): Alert[] {
   const all = [
     ...lagAlerts(lag),
     ...(sink ? silentPlazas(sink) : []),
     ...(sink ? [dlqAlert(sink, dlqSamples, now)].filter((a): a is Alert => a !== null) : []),
+    ...(anomalies?.snapshot ? anomalyAlerts(anomalies.snapshot, anomalies.settings, now) : []),
   ];
   return [...all.filter((a) => a.severity === 'error'), ...all.filter((a) => a.severity === 'warn')];
 }

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 import { Box } from 'ink';
 import { Footer } from '../alerts/Footer.tsx';
+import { AnomaliesOverlay, anomaliesVisibleRows } from '../anomalies/AnomaliesOverlay.tsx';
 import { LogOverlay } from '../alerts/LogOverlay.tsx';
 import { Header } from '../header/Header.tsx';
 import { HelpOverlay } from '../help/HelpOverlay.tsx';
@@ -58,6 +59,10 @@ function keyContext(
     sqlPages: full ? sqlPages(state.sql, full.sql.height) : 1,
     saved: services.query?.saved ?? [],
     hasQuery: services.query !== null,
+    findings: frame.anomalies?.newest ?? [],
+    findingsVisible: full
+      ? anomaliesVisibleRows(full.middle + full.sql.height, frame.anomalies?.rules.length ?? 0)
+      : 1,
   };
 }
 
@@ -140,6 +145,15 @@ export function MonitorApp({
           <HelpOverlay width={width} height={overlayHeight} />
         ) : state.overlay === 'log' ? (
           <LogOverlay logs={frame.logs} tz={services.tz} width={width} height={overlayHeight} />
+        ) : state.overlay === 'anomalies' ? (
+          <AnomaliesOverlay
+            snapshot={frame.anomalies}
+            state={state.anomalies}
+            tz={services.tz}
+            now={frame.now}
+            width={width}
+            height={overlayHeight}
+          />
         ) : (
           <>
             <Box height={middle} flexShrink={0}>
@@ -187,6 +201,8 @@ export function MonitorApp({
           lag={frame.lag}
           logs={frame.logs}
           deadLetters={frame.deadLetters}
+          anomalies={frame.anomalies}
+          anomalySettings={services.anomalies?.alerts ?? null}
           lifecycle={frame.lifecycle}
           now={frame.now}
           tz={services.tz}

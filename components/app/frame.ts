@@ -18,6 +18,7 @@ import type {
 import type { LogEntry } from '../../src/util/log.ts';
 import type { ReadableStore } from '../../src/util/store.ts';
 import type { Lifecycle } from '../alerts/Footer.tsx';
+import type { AnomaliesSnapshot } from '../anomalies/types.ts';
 import { addSample } from '../header/rates.ts';
 import type { Sample } from '../header/rates.ts';
 import type { MonitorServices } from './services.ts';
@@ -45,11 +46,16 @@ export interface MonitorFrame {
   cluster: ClusterSnapshot;
   logs: readonly LogEntry[];
   lifecycle: Lifecycle;
+  /** null: this monitor reads no anomalies. */
+  anomalies: AnomaliesSnapshot | null;
   /** Dead-lettered totals over time, for a rate and the "DLQ growing" alert (the sink has no such rate). */
   deadLetters: readonly Sample[];
 }
 
-type Sources = Pick<MonitorServices, 'producers' | 'sink' | 'lag' | 'cluster' | 'logs' | 'lifecycle'>;
+type Sources = Pick<
+  MonitorServices,
+  'producers' | 'sink' | 'lag' | 'cluster' | 'logs' | 'lifecycle' | 'anomalies'
+>;
 
 export function createFrameStore(
   services: Sources,
@@ -67,6 +73,7 @@ export function createFrameStore(
       cluster: services.cluster.getSnapshot(),
       logs: services.logs.getSnapshot(),
       lifecycle: services.lifecycle.getSnapshot(),
+      anomalies: services.anomalies?.store.getSnapshot() ?? null,
       deadLetters:
         sink && sinkChanged
           ? addSample(previous?.deadLetters ?? [], { at: now, value: sink.deadLettered })
@@ -106,6 +113,7 @@ export function createFrameStore(
     services.cluster,
     services.logs,
     services.lifecycle,
+    ...(services.anomalies ? [services.anomalies.store] : []),
   ];
 
   return {

@@ -62,6 +62,15 @@ export const KEYMAP: KeySection[] = [
       { keys: 'Esc', what: 'close result / leave' },
     ],
   },
+  {
+    title: 'a Anomalies',
+    keys: [
+      { keys: '↑ ↓ PgUp PgDn', what: 'select a finding' },
+      { keys: 'Enter', what: 'its vehicle/plaza → SQL' },
+      { keys: 'p', what: "plaza's findings → SQL" },
+      { keys: 'Esc a', what: 'close' },
+    ],
+  },
 ];
 
 /** Sections of the help in two columns, split where the line counts balance best. */

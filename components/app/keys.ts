@@ -3,6 +3,9 @@
  * whole key map is unit-tested without a terminal; the root component runs the returned effects.
  */
 import type { PersistedPassage, ProducerSnapshot } from '../../src/engines/types.ts';
+import { anomaliesKeys } from '../anomalies/keys.ts';
+import { selectedFinding } from '../anomalies/state.ts';
+import type { Finding } from '../anomalies/types.ts';
 import { isChar, isCtrl, isNamed } from '../keys/decode.ts';
 import type { KeyPress } from '../keys/decode.ts';
 import { lagKeys } from '../lag/keys.ts';
@@ -27,6 +30,9 @@ export interface KeyContext {
   sqlPages: number;
   saved: readonly SavedQueryInfo[];
   hasQuery: boolean;
+  /** The findings the anomalies view lists, and how many fit on a page (none when it reads no anomalies). */
+  findings?: readonly Finding[];
+  findingsVisible?: number;
 }
 
 export type RoutedKey = Routed<MonitorAction>;
@@ -85,9 +91,42 @@ function paneKeys(state: MonitorState, key: KeyPress, ctx: KeyContext, pane: Pan
   }
 }
 
+/**
+ * The anomalies view: it lists findings to move through, and Enter (the finding's vehicle or plaza) or `p` (the
+ * plaza's findings) closes it and loads that query into the SQL prompt, to run with Enter or edit first.
+ */
+function anomaliesOverlayKeys(state: MonitorState, key: KeyPress, ctx: KeyContext): RoutedKey {
+  if (isCtrl(key, 'c')) return quit();
+  if (isNamed(key, 'escape') || isChar(key, 'q', 'a')) {
+    return { actions: [{ type: 'overlay', overlay: 'none' }], effects: [] };
+  }
+  if (isChar(key, '?')) return { actions: [{ type: 'overlay', overlay: 'help' }], effects: [] };
+  if (isChar(key, 'l')) return { actions: [{ type: 'overlay', overlay: 'log' }], effects: [] };
+  if (isNamed(key, 'enter') || isChar(key, 'p')) {
+    const finding = selectedFinding(state.anomalies, ctx.findings ?? []);
+    const query = isChar(key, 'p') ? finding?.plazaQuery : finding?.query;
+    if (!query) return NOTHING;
+    return {
+      actions: [
+        { type: 'overlay', overlay: 'none' },
+        { type: 'focus', pane: 'sql' },
+        { type: 'sql', action: { type: 'load', text: query.sql } },
+      ],
+      effects: [],
+    };
+  }
+  return (
+    lift(
+      (action) => ({ type: 'anomalies', action }),
+      anomaliesKeys(state.anomalies, key, ctx.findings ?? [], ctx.findingsVisible ?? 1),
+    ) ?? NOTHING
+  );
+}
+
 export function routeKey(state: MonitorState, key: KeyPress, ctx: KeyContext): RoutedKey {
   if (state.quitting) return NOTHING;
   if (ctx.tooSmall) return isChar(key, 'q') || isCtrl(key, 'c') ? quit() : NOTHING;
+  if (state.overlay === 'anomalies') return anomaliesOverlayKeys(state, key, ctx);
   if (state.overlay !== 'none') {
     if (isCtrl(key, 'c')) return quit();
     if (isNamed(key, 'escape', 'enter') || isChar(key, 'q', '?', 'l')) {
@@ -102,6 +141,7 @@ export function routeKey(state: MonitorState, key: KeyPress, ctx: KeyContext): R
   if (isChar(key, 'q') || isCtrl(key, 'c')) return quit();
   if (isChar(key, '?')) return { actions: [{ type: 'overlay', overlay: 'help' }], effects: [] };
   if (isChar(key, 'l')) return { actions: [{ type: 'overlay', overlay: 'log' }], effects: [] };
+  if (isChar(key, 'a')) return { actions: [{ type: 'overlay', overlay: 'anomalies' }], effects: [] };
   if (isChar(key, ':')) return { actions: [{ type: 'focus', pane: 'sql' }], effects: [] };
   if (key.kind === 'char' && /^[1-5]$/.test(key.char)) {
     return { actions: [{ type: 'focus', pane: PANES[Number(key.char) - 1]! }], effects: [] };

@@ -12,6 +12,7 @@ import type {
 import type { LogEntry } from '../../src/util/log.ts';
 import type { ReadableStore } from '../../src/util/store.ts';
 import type { Lifecycle } from '../alerts/Footer.tsx';
+import type { AnomaliesService } from '../anomalies/types.ts';
 import type { QueryService } from '../sql/types.ts';
 
 export interface MonitorServices {
@@ -23,6 +24,8 @@ export interface MonitorServices {
   logs: ReadableStore<readonly LogEntry[]>;
   lifecycle: ReadableStore<Lifecycle>;
   query: QueryService | null;
+  /** The anomalies table as polled by this monitor; absent or null when it reads none. */
+  anomalies?: AnomaliesService | null;
   /** SQL history of earlier runs (oldest first) and where a new entry goes. */
   history: { initial: readonly string[]; append(sql: string): void };
   startedAt: number;

@@ -2,6 +2,8 @@
  * The monitor's whole UI state: which pane has focus, which overlay is open, and each pane's own state. Pure;
  * every pane action is wrapped so the root reducer can hand it to that pane's reducer.
  */
+import { anomaliesReducer, initialAnomaliesState } from '../anomalies/state.ts';
+import type { AnomaliesAction, AnomaliesState } from '../anomalies/state.ts';
 import { initialLagState, lagReducer } from '../lag/state.ts';
 import type { LagAction, LagState } from '../lag/state.ts';
 import { initialProducersState, producersReducer } from '../producers/state.ts';
@@ -15,7 +17,7 @@ import type { VehiclesAction, VehiclesState } from '../vehicles/state.ts';
 
 export const PANES = ['producers', 'lag', 'vehicles', 'throughput', 'sql'] as const;
 export type PaneId = (typeof PANES)[number];
-export type Overlay = 'none' | 'help' | 'log';
+export type Overlay = 'none' | 'help' | 'log' | 'anomalies';
 
 export interface MonitorState {
   focus: PaneId;
@@ -28,6 +30,7 @@ export interface MonitorState {
   vehicles: VehiclesState;
   throughput: ThroughputState;
   sql: SqlState;
+  anomalies: AnomaliesState;
 }
 
 export type MonitorAction =
@@ -40,7 +43,8 @@ export type MonitorAction =
   | { type: 'lag'; action: LagAction }
   | { type: 'vehicles'; action: VehiclesAction }
   | { type: 'throughput'; action: ThroughputAction }
-  | { type: 'sql'; action: SqlAction };
+  | { type: 'sql'; action: SqlAction }
+  | { type: 'anomalies'; action: AnomaliesAction };
 
 export function initialMonitorState(history: readonly string[] = []): MonitorState {
   return {
@@ -53,6 +57,7 @@ export function initialMonitorState(history: readonly string[] = []): MonitorSta
     vehicles: initialVehiclesState,
     throughput: initialThroughputState,
     sql: initialSqlState(history),
+    anomalies: initialAnomaliesState,
   };
 }
 
@@ -94,6 +99,10 @@ export function monitorReducer(state: MonitorState, action: MonitorAction): Moni
     case 'sql': {
       const next = sqlReducer(state.sql, action.action);
       return next === state.sql ? state : { ...state, sql: next };
+    }
+    case 'anomalies': {
+      const next = anomaliesReducer(state.anomalies, action.action);
+      return next === state.anomalies ? state : { ...state, anomalies: next };
     }
     default: {
       const never: never = action;

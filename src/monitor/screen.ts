@@ -18,6 +18,7 @@ import { emptyClusterSnapshot, emptyLagSnapshot } from '../../components/app/emp
 import type { Lifecycle } from '../../components/alerts/Footer.tsx';
 import { formatCount, formatUptime } from '../../components/format/format.ts';
 import { staticStore } from '../../components/hooks/useStore.ts';
+import { createMonitorAnomalyFeed } from './anomaly-feed.ts';
 import { crashSummary, writeCrashReport } from './crash.ts';
 import { openHistory } from './history.ts';
 import type { MonitorLogs } from './logs.ts';
@@ -66,7 +67,8 @@ function summary(pipeline: Pipeline, startedAt: number): string {
 export function monitorServices(
   config: Config,
   pipeline: Pipeline,
-  own: Pick<MonitorServices, 'logs' | 'lifecycle' | 'query' | 'history' | 'startedAt' | 'quit'>,
+  own: Pick<MonitorServices, 'logs' | 'lifecycle' | 'query' | 'history' | 'startedAt' | 'quit'> &
+    Pick<MonitorServices, 'anomalies'>,
 ): MonitorServices {
   return {
     producers: pipeline.producers ? { store: pipeline.producers.store, actions: pipeline.producers } : null,
@@ -95,6 +97,8 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
   const log = createLogger('monitor');
   const startedAt = Date.now();
   const query = createMonitorQueryService(config, createLogger('query'));
+  // The anomalies view and alerts read the table the detector fills, wherever the detector runs.
+  const anomalies = createMonitorAnomalyFeed(config, createLogger('anomalies'), startedAt);
   const lifecycle = valueStore<Lifecycle>({ phase: 'running' });
   const screen = alternateScreen();
   const restoreOnExit = (): void => screen.restore();
@@ -109,6 +113,7 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
     logs: logs.store,
     lifecycle,
     query,
+    anomalies: { store: anomalies.store, alerts: config.monitor.alerts },
     history: openHistory(config.stateDir, log),
     startedAt,
     quit: () => void shutdown(0, 'quit'),
@@ -134,6 +139,7 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
         limitMs,
         'the pipeline',
       );
+      await settleWithin(anomalies.stop(), 2000, 'the anomalies feed');
       await settleWithin(query.close(), 2000, 'the query pool');
       instance.unmount();
       restoreConsole();
@@ -191,6 +197,7 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
       ? setTimeout(() => void shutdown(0, 'duration'), config.run.durationMs)
       : undefined;
 
+  anomalies.start();
   void pipeline.start().catch((e: unknown) => log.error(`pipeline failed to start: ${(e as Error).message}`));
 
   const code = await done;
