@@ -15,6 +15,7 @@ import { assertTimeZone } from '../domain/time.ts';
 import { TOPICS } from '../domain/types.ts';
 import type { TopicRole } from '../domain/types.ts';
 import { defaultStateDir } from '../util/package-root.ts';
+import { AnomaliesSection } from '../anomalies/settings.ts';
 
 /** Where a key can be set besides the config file, and the form to name when its value is wrong. */
 export type KeyMeta = {
@@ -339,6 +340,18 @@ const ConfigShape = v.strictObject({
     key(text, { flag: 'group', env: 'TOLLSTREAM_GROUP_ID', expected: 'a non-empty string' }),
     'tollstream-sink',
   ),
+  /** The anomaly detector (src/anomalies): whether role all runs it, its consumer group, lateness and rules. */
+  anomalies: v.optional(
+    v.strictObject({
+      enabled: v.optional(key(onOff, { env: 'TOLLSTREAM_ANOMALIES', expected: 'true or false' }), true),
+      groupId: v.optional(
+        key(text, { env: 'TOLLSTREAM_ANOMALIES_GROUP_ID', expected: 'a non-empty string' }),
+        'tollstream-anomalies',
+      ),
+      ...AnomaliesSection.entries,
+    }),
+    {},
+  ),
   tz: v.optional(
     key(timeZone, {
       flag: 'tz',
@@ -411,10 +424,10 @@ const ConfigShape = v.strictObject({
         }),
       ),
       role: v.optional(
-        key(oneOf(['producer', 'consumer', 'all']), {
+        key(oneOf(['producer', 'consumer', 'anomalies', 'all']), {
           flag: 'role',
           env: 'TOLLSTREAM_ROLE',
-          expected: 'producer, consumer or all',
+          expected: 'producer, consumer, anomalies or all',
         }),
         'all',
       ),

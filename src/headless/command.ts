@@ -10,9 +10,10 @@ import { runHeadless } from './run.ts';
 export async function runHeadlessCommand(ctx: CommandContext): Promise<number> {
   const { config } = ctx;
   setLogSink(stderrSink, config.logLevel);
-  if (config.run.role === 'consumer' && config.run.events !== undefined) {
+  const { role } = config.run;
+  if ((role === 'consumer' || role === 'anomalies') && config.run.events !== undefined) {
     process.stderr.write(
-      'tollstream: --events counts produced passages; a --role consumer run stops on SIGINT/SIGTERM or after --duration\n',
+      `tollstream: --events counts produced passages; a --role ${role} run stops on SIGINT/SIGTERM or after --duration\n`,
     );
     return 2;
   }

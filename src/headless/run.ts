@@ -105,7 +105,8 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     endedAt: 0,
   };
   const spool = role === 'all' ? new EventIdSpool(options.spoolDir) : null;
-  const ackLog = config.run.ackLog && role !== 'consumer' ? new AckLog(config.run.ackLog) : null;
+  const produces = role === 'producer' || role === 'all';
+  const ackLog = config.run.ackLog && produces ? new AckLog(config.run.ackLog) : null;
   const recordAcked =
     spool || ackLog
       ? (events: readonly TollEvent[]): void => {
@@ -140,8 +141,9 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
   const services = options.services ?? realServices(config, log);
   const needed = [
     ...new Set([
-      ...(role !== 'consumer' ? PRODUCED_ROLES.map((r) => pipeline.topics[r]) : []),
+      ...(produces ? PRODUCED_ROLES.map((r) => pipeline.topics[r]) : []),
       ...(role !== 'producer' ? CONSUMED_ROLES.map((r) => pipeline.topics[r]) : []),
+      ...(pipeline.anomalies ? [pipeline.topics.anomalies] : []),
     ]),
   ];
   try {
@@ -236,6 +238,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
   let reconcileError: string | undefined;
   // Stopping the sink turns its status into "stopped"; the verdict needs the state the run ended in.
   let sinkStatusAtEnd: EngineStatus | null = null;
+  let detectorStatusAtEnd: EngineStatus | null = null;
   let detach: (() => Promise<void> | void) | undefined;
   try {
     detach = options.attach?.(pipeline);
@@ -309,6 +312,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     if (durationTimer) clearTimeout(durationTimer);
     unwatch?.();
     sinkStatusAtEnd = pipeline.sink?.store.getSnapshot().status ?? null;
+    detectorStatusAtEnd = pipeline.anomalies?.store.getSnapshot().status ?? null;
     await pipeline.shutdown();
     await detach?.();
     if (options.signals) {
@@ -330,6 +334,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     producers,
     verified,
     sinkStatus: sinkStatusAtEnd,
+    detectorStatus: detectorStatusAtEnd,
     drain,
     reconcile: reconciled,
     ...(reconcileError ? { reconcileError } : {}),
@@ -380,6 +385,11 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
     reason: v.reason,
     ...(replaced ? { replaced } : {}),
   };
+  const detector = pipeline.anomalies?.store.getSnapshot();
+  if (detector) {
+    const { findings, perRule, published, watermark, inputs, late } = detector;
+    summary.anomalies = { findings, perRule, published, watermark, inputs, late };
+  }
   out(JSON.stringify(summary));
   if (v.exitCode !== 0) log.error(v.reason ?? 'run failed');
   return { exitCode: v.exitCode, summary, times };

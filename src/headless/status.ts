@@ -210,6 +210,19 @@ export interface RunSummary {
   reason: string | null;
   /** A --replace run that swapped its rows in: what the earlier import of the file had, and what replaced it. */
   replaced?: ReplacedImport;
+  /** The anomaly detector's run, when it ran in this process. */
+  anomalies?: AnomalySummary;
+}
+
+export interface AnomalySummary {
+  /** Findings new to MySQL in this run, in total and per rule; acknowledged on the anomalies topic. */
+  findings: number;
+  perRule: Record<string, number>;
+  published: number;
+  /** Event time the detector had decided up to (ISO). */
+  watermark: string | null;
+  inputs: number;
+  late: number;
 }
 
 export interface ReplacedImport {

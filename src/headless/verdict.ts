@@ -10,6 +10,7 @@
  *   "not reconciled: no consumer in this process", which is what someone feeding a remote consumer expects.
  * - consumer: nothing is produced in the process, so there is nothing to reconcile; it fails only when the sink
  *   gave up for good.
+ * - anomalies: the detector alone; nothing to reconcile, it fails only when the detector gave up for good.
  */
 import type { MaxRejects, Role } from '../config/config.ts';
 import type { EngineStatus, ProducerSnapshot, ProducersSnapshot } from '../engines/types.ts';
@@ -26,6 +27,8 @@ export interface VerdictInputs {
   verified?: ProducedVerification | null;
   /** The sink's status as the run ended, before it was stopped. */
   sinkStatus: EngineStatus | null;
+  /** The anomaly detector's, likewise (null when it did not run). */
+  detectorStatus?: EngineStatus | null;
   drain: DrainResult | null;
   reconcile: ReconcileResult | null;
   reconcileError?: string;
@@ -109,6 +112,16 @@ export function verdict(i: VerdictInputs): Verdict {
       return {
         reconciled: null,
         reason: 'consumer only: nothing produced in this process to reconcile',
+        exitCode: 0,
+      };
+    }
+    case 'anomalies': {
+      const d = i.detectorStatus;
+      if (d?.kind === 'error' && !d.willRetry)
+        return { reconciled: null, reason: `anomaly detector failed: ${d.message}`, exitCode: 1 };
+      return {
+        reconciled: null,
+        reason: 'anomaly detector only: nothing produced in this process to reconcile',
         exitCode: 0,
       };
     }

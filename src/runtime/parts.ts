@@ -3,6 +3,7 @@ import { createClusterMonitor } from '../engines/cluster.ts';
 import { createLagMonitor } from '../engines/lag/index.ts';
 import { createProducerEngine } from '../engines/producer/index.ts';
 import { createSink } from '../engines/sink/index.ts';
+import { createAnomalyEngine } from '../anomalies/engine.ts';
 import type { PipelineParts } from './pipeline.ts';
 
 export const DEFAULT_PARTS: PipelineParts = {
@@ -11,4 +12,6 @@ export const DEFAULT_PARTS: PipelineParts = {
   lag: (config, { ourGroupId, intervalMs, topics, logger }) =>
     createLagMonitor(config, { ourGroupId, intervalMs, topics, logger }),
   cluster: (config, { logger }) => createClusterMonitor(config, { logger }),
+  anomalies: (config, { topics, logger }) =>
+    createAnomalyEngine(config, config.anomalies, { topics, logger }),
 };

@@ -6,6 +6,7 @@
  */
 import type { Config, Role } from '../config/config.ts';
 import type { TollEvent } from '../domain/types.ts';
+import type { AnomalyEngine } from '../anomalies/engine.ts';
 import type { ProducerEngine, ProducerEngineOptions } from '../engines/producer/index.ts';
 import type { ClusterSnapshot, Engine, LagSnapshot, LatencySummary, SinkSnapshot } from '../engines/types.ts';
 import { createLogger } from '../util/log.ts';
@@ -35,6 +36,7 @@ export interface PipelineParts {
   sink(config: Config, options: SinkPartOptions): SinkView;
   lag(config: Config, options: LagPartOptions): Engine<LagSnapshot>;
   cluster(config: Config, options: { logger: Logger }): Engine<ClusterSnapshot>;
+  anomalies(config: Config, options: { topics: Topics; logger: Logger }): AnomalyEngine;
 }
 
 export interface PipelineOptions {
@@ -65,6 +67,8 @@ export interface Pipeline {
   readonly sink: SinkView | null;
   readonly lag: Engine<LagSnapshot> | null;
   readonly cluster: Engine<ClusterSnapshot> | null;
+  /** The anomaly detector (role anomalies, or role all with anomalies.enabled). */
+  readonly anomalies: AnomalyEngine | null;
   /** Starts the sink and the monitors; resolves once the sink has joined its group (or was stopped). */
   startConsumers(): Promise<void>;
   startProducers(): void;
@@ -78,6 +82,8 @@ export interface Pipeline {
 
 const producesIn = (role: Role): boolean => role === 'producer' || role === 'all';
 const consumesIn = (role: Role): boolean => role === 'consumer' || role === 'all';
+const detectsIn = (role: Role, config: Config): boolean =>
+  role === 'anomalies' || (role === 'all' && config.anomalies.enabled);
 
 /** Throws on a bad source spec (the producer engine's add() does), before anything is started. */
 export function createPipeline(config: Config, options: PipelineOptions): Pipeline {
@@ -99,6 +105,9 @@ export function createPipeline(config: Config, options: PipelineOptions): Pipeli
     for (const spec of options.sources) producers.add(spec, { autostart: false });
   }
   const sink = consumesIn(role) ? parts.sink(config, { groupId, topics, logger: log.child('sink') }) : null;
+  const anomalies = detectsIn(role, config)
+    ? parts.anomalies(config, { topics, logger: log.child('anomalies') })
+    : null;
   const lag = parts.lag(config, {
     ourGroupId: groupId,
     intervalMs: options.lagIntervalMs ?? 2000,
@@ -129,9 +138,11 @@ export function createPipeline(config: Config, options: PipelineOptions): Pipeli
     sink,
     lag,
     cluster,
+    anomalies,
     async startConsumers() {
       background('lag monitor', lag.start());
       if (cluster) background('cluster monitor', cluster.start());
+      if (anomalies) background('anomaly detector', anomalies.start());
       await sink?.start();
     },
     startProducers() {
@@ -148,6 +159,7 @@ export function createPipeline(config: Config, options: PipelineOptions): Pipeli
       shuttingDown ??= (async () => {
         await step('producers', () => producers?.stop());
         await step('sink', () => sink?.stop());
+        await step('anomaly detector', () => anomalies?.stop());
         await Promise.all([
           step('lag monitor', () => lag.stop()),
           step('cluster monitor', () => cluster?.stop()),

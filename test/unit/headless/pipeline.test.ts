@@ -41,13 +41,14 @@ function recordingParts(events: string[]): Partial<PipelineParts> {
     },
     lag: () => engine('lag', {} as never),
     cluster: () => engine('cluster', {} as never),
+    anomalies: () => engine('anomalies', {} as never),
   };
 }
 
 const config = (role: Role) => loadConfig({ role }, {}, os.tmpdir());
 
 describe('pipeline', () => {
-  it('composes every engine for role all and shuts down producers, then the sink, then the monitors, once', async () => {
+  it('composes every engine for role all and shuts down producers, the sink, the detector, then the monitors, once', async () => {
     const events: string[] = [];
     const p = createPipeline(config('all'), {
       role: 'all',
@@ -70,8 +71,8 @@ describe('pipeline', () => {
       'create sink g1',
     ]);
     const stops = events.filter((e) => e.startsWith('stop'));
-    expect(stops.slice(0, 2)).toEqual(['stop producers', 'stop sink']);
-    expect(stops.slice(2).sort()).toEqual(['stop cluster', 'stop lag']);
+    expect(stops.slice(0, 3)).toEqual(['stop producers', 'stop sink', 'stop anomalies']);
+    expect(stops.slice(3).sort()).toEqual(['stop cluster', 'stop lag']);
   });
 
   it('runs only what a role needs', () => {
@@ -82,6 +83,23 @@ describe('pipeline', () => {
     });
     expect(consumer.producers).toBeNull();
     expect(consumer.sink).not.toBeNull();
+    expect(consumer.anomalies).toBeNull();
+    const detector = createPipeline(config('anomalies'), {
+      role: 'anomalies',
+      sources: ['simulator'],
+      parts: recordingParts([]),
+    });
+    expect([detector.producers, detector.sink]).toEqual([null, null]);
+    expect(detector.anomalies).not.toBeNull();
+    const withoutDetector = createPipeline(
+      loadConfig({ role: 'all' }, { TOLLSTREAM_ANOMALIES: 'false' }, os.tmpdir()),
+      {
+        role: 'all',
+        sources: [],
+        parts: recordingParts([]),
+      },
+    );
+    expect(withoutDetector.anomalies).toBeNull();
     const producer = createPipeline(config('producer'), {
       role: 'producer',
       sources: ['simulator'],

@@ -5,6 +5,8 @@
  */
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
+import type { AnomalySnapshot } from '../../../src/anomalies/engine.ts';
+import { RULES } from '../../../src/anomalies/types.ts';
 import { loadConfig } from '../../../src/config/config.ts';
 import type { Config } from '../../../src/config/config.ts';
 import type { Engine, LagSnapshot, SinkSnapshot } from '../../../src/engines/types.ts';
@@ -113,6 +115,20 @@ function fakeParts(world: World): Partial<PipelineParts> {
         status: { kind: 'running' },
         sampledAt: null,
         groups: [],
+      }));
+      return { store, start: async () => {}, stop: async () => {} };
+    },
+    anomalies: () => {
+      const store = new ThrottledStore<AnomalySnapshot>(() => ({
+        status: { kind: 'running' },
+        groupId: 'tollstream-anomalies',
+        watermark: null,
+        inputs: 0,
+        late: 0,
+        findings: 0,
+        perRule: Object.fromEntries(RULES.map((r) => [r, 0])) as AnomalySnapshot['perRule'],
+        published: 0,
+        recent: [],
       }));
       return { store, start: async () => {}, stop: async () => {} };
     },

@@ -163,6 +163,20 @@ describe('headless verdict', () => {
     expect(verdict({ ...ok, verified: { ...checked, error: 'There is no leader' } }).exitCode).toBe(1);
   });
 
+  it('a detector-only run passes unless the detector gave up', () => {
+    const alone = { ...ok, role: 'anomalies' as const, producers: null, sinkStatus: null };
+    expect(verdict(alone)).toEqual({
+      reconciled: null,
+      reason: 'anomaly detector only: nothing produced in this process to reconcile',
+      exitCode: 0,
+    });
+    const retrying = { kind: 'error' as const, message: 'MySQL: gone', willRetry: true };
+    expect(verdict({ ...alone, detectorStatus: retrying }).exitCode).toBe(0);
+    expect(
+      verdict({ ...alone, detectorStatus: { kind: 'error', message: 'no topic', willRetry: false } }),
+    ).toEqual({ reconciled: null, reason: 'anomaly detector failed: no topic', exitCode: 1 });
+  });
+
   it('a consumer-only run passes unless its sink gave up', () => {
     expect(verdict({ ...ok, role: 'consumer', producers: null }).exitCode).toBe(0);
     expect(
