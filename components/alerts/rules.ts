@@ -87,7 +87,7 @@ function owed(cents: number, what: string): string {
 }
 
 function times(observed: number | null, expected: number | null): string {
-  return observed !== null && expected ? ` (×${(observed / expected).toFixed(1)})` : '';
+  return observed !== null && expected ? ` ×${(observed / expected).toFixed(1)}` : '';
 }
 
 /**
@@ -105,7 +105,7 @@ export function anomalyAlerts(
     out.push({
       key: `surge:${s.anomalyId}`,
       severity: 'warn',
-      text: `surge at plaza ${s.plazaId ?? '?'}: ${formatCount(s.observed)} passages vs ${formatCount(s.expected)} expected${times(s.observed, s.expected)}`,
+      text: `surge at plaza ${s.plazaId ?? '?'}${times(s.observed, s.expected)}: ${formatCount(s.observed)} passages, ${formatCount(s.expected)} expected`,
     });
   }
   const recent = (rule: string) => anomalies.recent.find((r) => r.rule === rule);

@@ -183,7 +183,7 @@ describe('footer alerts from anomalies found since the monitor started', () => {
     );
     const r = renderApp(services, 160, 40);
     expect(footer(await frameWhere(r, (f) => footer(f).includes('ALERT')))).toMatch(
-      /^ALERT surge at plaza 4003: 312 passages vs 130 expected \(×2\.4\)/,
+      /^ALERT surge at plaza 4003 ×2\.4: 312 passages, 130 expected/,
     );
     expect(footer(r.lastFrame()!)).not.toContain('unpaid');
     anomalies.store.set({
@@ -194,7 +194,7 @@ describe('footer alerts from anomalies found since the monitor started', () => {
       ],
     });
     expect(footer(await frameWhere(r, (f) => f.includes('unpaid passages')))).toMatch(
-      /^ALERT surge at plaza 4003: .* · 10 unpaid passages in the last minute \(45\.00 owed\)/,
+      /^ALERT surge at plaza 4003 ×2\.4: .* · 10 unpaid passages in the last minute \(45\.00 owed\)/,
     );
     expect(footer(r.lastFrame()!)).not.toContain('short payments');
     r.unmount();

@@ -127,7 +127,7 @@ describe('anomaly alerts', () => {
       {
         key: 'surge:s1',
         severity: 'warn',
-        text: 'surge at plaza 4003: 312 passages vs 130 expected (×2.4)',
+        text: 'surge at plaza 4003 ×2.4: 312 passages, 130 expected',
       },
       { key: 'unpaid', severity: 'warn', text: '10 unpaid passages in the last minute' },
       { key: 'short-payment', severity: 'warn', text: '5 short payments in the last minute (7.50 short)' },
