@@ -5,6 +5,10 @@
  * Time windows default to the last `hours` hours that have data (ending at the newest row), not the wall clock,
  * so replays of 2021 data answer as well as a live simulator. `from` / `to` (UTC unless a zone is given) pin the
  * window instead; it is half-open: from <= t < to.
+ *
+ * The per-hour and per-minute queries read the rollups (traffic_hour, revenue_hour, traffic_minute), not the rows:
+ * their window is made of whole buckets, a bucket counting when it starts inside the window (the default window
+ * is the last `hours` buckets up to the newest one).
  */
 import { parseIso } from '../domain/iso.ts';
 import { bindNamed } from './statement.ts';
@@ -53,11 +57,24 @@ const windowParams: SavedParam[] = [
   },
 ];
 
-/** `column` within the window of :from / :to / :hours; the newest row is MAX(`newest`) of `table`. */
-function windowOn(column: string, table: string, newest = column): string {
+/**
+ * `column` within the window of :from / :to / :hours (or :minutes with `unit` MINUTE); the newest row is
+ * MAX(`newest`) of `table`.
+ */
+function windowOn(column: string, table: string, newest = column, unit: 'HOUR' | 'MINUTE' = 'HOUR'): string {
   const end = `COALESCE(:to, (SELECT MAX(${newest}) FROM ${table}) + INTERVAL 1 SECOND)`;
-  return `${column} >= COALESCE(:from, ${end} - INTERVAL :hours HOUR) AND ${column} < ${end}`;
+  const length = unit === 'HOUR' ? ':hours' : ':minutes';
+  return `${column} >= COALESCE(:from, ${end} - INTERVAL ${length} ${unit}) AND ${column} < ${end}`;
 }
+
+const plazaParam: SavedParam = {
+  name: 'plaza',
+  kind: 'int',
+  min: 1,
+  max: 65_535,
+  default: null,
+  description: 'only this plaza',
+};
 
 const limit = (fallback: number): SavedParam => ({
   name: 'limit',
@@ -72,15 +89,12 @@ export const SAVED_QUERIES: readonly SavedQuery[] = [
   {
     name: 'traffic-per-hour',
     description: 'passages per plaza per hour (UTC)',
-    params: [
-      ...windowParams,
-      { name: 'plaza', kind: 'int', min: 1, max: 65_535, default: null, description: 'only this plaza' },
-    ],
-    sql: `SELECT DATE_FORMAT(passed_at, '%Y-%m-%d %H:00') AS hour_utc, plaza_id, COUNT(*) AS passages
-FROM passages
-WHERE ${windowOn('passed_at', 'passages')} AND (:plaza IS NULL OR plaza_id = :plaza)
-GROUP BY hour_utc, plaza_id
-ORDER BY hour_utc, plaza_id`,
+    params: [...windowParams, plazaParam],
+    sql: `SELECT DATE_FORMAT(bucket, '%Y-%m-%d %H:00') AS hour_utc, plaza_id, SUM(passages) AS passages
+FROM traffic_hour
+WHERE ${windowOn('bucket', 'traffic_hour')} AND (:plaza IS NULL OR plaza_id = :plaza)
+GROUP BY bucket, plaza_id
+ORDER BY bucket, plaza_id`,
   },
   {
     name: 'vehicle-mix',
@@ -117,10 +131,10 @@ LIMIT :limit`,
     name: 'revenue',
     description: 'payments and revenue per plaza and payment method',
     params: windowParams,
-    sql: `SELECT plaza_id, method, currency, COUNT(*) AS payments, SUM(amount_cents) AS amount_cents,
+    sql: `SELECT plaza_id, method, currency, SUM(payments) AS payments, SUM(amount_cents) AS amount_cents,
   ROUND(SUM(amount_cents) / 100, 2) AS amount
-FROM payments
-WHERE ${windowOn('paid_at', 'payments')}
+FROM revenue_hour
+WHERE ${windowOn('bucket', 'revenue_hour')}
 GROUP BY plaza_id, method, currency
 ORDER BY plaza_id, amount_cents DESC, method`,
   },
@@ -132,6 +146,49 @@ ORDER BY plaza_id, amount_cents DESC, method`,
 FROM livetolldata
 ORDER BY \`timestamp\` DESC, vehicle_id
 LIMIT :limit`,
+  },
+  {
+    name: 'traffic-per-minute',
+    description: 'passages per plaza per minute (UTC), by default the last hour',
+    params: [
+      {
+        name: 'minutes',
+        kind: 'int',
+        min: 1,
+        max: 24 * 60,
+        default: 60,
+        description: 'window length when from is not given',
+      },
+      {
+        name: 'from',
+        kind: 'datetime',
+        default: null,
+        description: 'window start (default: to minus minutes)',
+      },
+      {
+        name: 'to',
+        kind: 'datetime',
+        default: null,
+        description: 'window end, exclusive (default: just after the newest minute)',
+      },
+      plazaParam,
+    ],
+    sql: `SELECT DATE_FORMAT(bucket, '%Y-%m-%d %H:%i') AS minute_utc, plaza_id, SUM(passages) AS passages
+FROM traffic_minute
+WHERE ${windowOn('bucket', 'traffic_minute', 'bucket', 'MINUTE')} AND (:plaza IS NULL OR plaza_id = :plaza)
+GROUP BY bucket, plaza_id
+ORDER BY bucket, plaza_id`,
+  },
+  {
+    name: 'revenue-per-hour',
+    description: 'payments and revenue per plaza per hour (UTC) and currency',
+    params: [...windowParams, plazaParam],
+    sql: `SELECT DATE_FORMAT(bucket, '%Y-%m-%d %H:00') AS hour_utc, plaza_id, currency, SUM(payments) AS payments,
+  SUM(amount_cents) AS amount_cents, ROUND(SUM(amount_cents) / 100, 2) AS amount
+FROM revenue_hour
+WHERE ${windowOn('bucket', 'revenue_hour')} AND (:plaza IS NULL OR plaza_id = :plaza)
+GROUP BY bucket, plaza_id, currency
+ORDER BY bucket, plaza_id, currency`,
   },
   {
     name: 'anomalies-per-rule-per-day',

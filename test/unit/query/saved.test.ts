@@ -20,6 +20,8 @@ describe('saved queries', () => {
       'vehicle-passages',
       'revenue',
       'livetolldata',
+      'traffic-per-minute',
+      'revenue-per-hour',
       'anomalies-per-rule-per-day',
       'top-plazas-by-unpaid-amount',
     ]);
