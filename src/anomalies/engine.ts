@@ -26,6 +26,7 @@ import { createKafka } from '../kafka/client.ts';
 import type { Kafka } from '../kafka/client.ts';
 import type { Assignment, BatchControl, ConsumedBatch } from '../kafka/consumer.ts';
 import { GroupConsumer } from '../kafka/consumer.ts';
+import { KafkaAdmin } from '../kafka/admin.ts';
 import { partitionKey } from '../kafka/partition-key.ts';
 import { KafkaPublisher } from '../kafka/producer.ts';
 import { Storage } from '../storage/db.ts';
@@ -89,6 +90,8 @@ interface PartitionState {
   /** Highest event time read on this partition, and whether it had caught up with the log end then. */
   maxEventMs: number | null;
   caughtUp: boolean;
+  /** Records to read at assignment and none read yet: the watermark waits for its first batch. */
+  awaited: boolean;
 }
 
 const RECENT = 20;
@@ -115,6 +118,7 @@ class DetectorEngine implements AnomalyEngine {
   private kafka: Kafka | undefined;
   private consumer: GroupConsumer | undefined;
   private publisher: KafkaPublisher | undefined;
+  private admin: KafkaAdmin | undefined;
   private detector: Detector;
   private partitions = new Map<string, PartitionState>();
   private pending: Finding[] = [];
@@ -196,6 +200,7 @@ class DetectorEngine implements AnomalyEngine {
       logger: this.log.child('publisher'),
     });
     await this.publisher.connect();
+    this.admin = await new KafkaAdmin(this.kafka).connect();
     const consumer: GroupConsumer = new GroupConsumer(this.kafka, {
       groupId: this.groupId,
       topics: [this.topics.passages, this.topics.payments, this.topics.plazas],
@@ -219,6 +224,14 @@ class DetectorEngine implements AnomalyEngine {
     const generation = ++this.generation;
     const topics = [this.topics.passages, this.topics.payments];
     const stored: Map<string, DetectorPosition> = await loadPositions(this.storage, this.groupId, topics);
+    // Where each partition's log ends now: one with records to read holds the watermark until it has been read,
+    // or a restart would take its records read again for late ones.
+    const ends = new Map<string, bigint>();
+    for (const topic of topics) {
+      if (!assignment[topic]?.length) continue;
+      for (const o of (await this.admin?.topicOffsets(topic)) ?? [])
+        ends.set(partitionKey(topic, o.partition), BigInt(o.high));
+    }
     if (generation !== this.generation) return;
     // What was decided before (through the stored watermark) is not reported again while the state is rebuilt.
     const marks = [...stored.values()].flatMap((p) => (p.watermarkMs === null ? [] : [p.watermarkMs]));
@@ -237,15 +250,18 @@ class DetectorEngine implements AnomalyEngine {
           continue;
         }
         if (!topics.includes(topic)) continue;
-        const position = stored.get(partitionKey(topic, partition));
+        const key = partitionKey(topic, partition);
+        const position = stored.get(key);
         const from = position?.replayFrom ?? 0n;
-        this.partitions.set(partitionKey(topic, partition), {
+        const end = ends.get(key) ?? 0n;
+        this.partitions.set(key, {
           topic,
           partition,
           next: from,
           storedNext: position?.next ?? 0n,
           maxEventMs: null,
-          caughtUp: false,
+          caughtUp: from >= end,
+          awaited: from < end,
         });
         consumer.seek(topic, partition, from.toString());
       }
@@ -283,6 +299,7 @@ class DetectorEngine implements AnomalyEngine {
       }
     }
     state.caughtUp = state.next >= BigInt(batch.highWatermark);
+    state.awaited = false;
     const last = batch.messages.at(-1);
     if (last) control.resolveOffset(last.offset);
     await this.advance();
@@ -346,6 +363,7 @@ class DetectorEngine implements AnomalyEngine {
     let behind: number | null = null;
     let latest: number | null = null;
     for (const s of this.partitions.values()) {
+      if (s.awaited) return null;
       if (s.maxEventMs === null) continue;
       if (latest === null || s.maxEventMs > latest) latest = s.maxEventMs;
       if (!s.caughtUp && (behind === null || s.maxEventMs < behind)) behind = s.maxEventMs;
@@ -458,6 +476,7 @@ class DetectorEngine implements AnomalyEngine {
           }),
         );
       await this.publisher?.disconnect().catch(() => {});
+      await this.admin?.disconnect().catch(() => {});
       await this.storage?.close().catch(() => {});
       this.setStatus({ kind: 'stopped' });
       this.store.dispose();

@@ -249,7 +249,10 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
       if (pipeline.producers)
         await Promise.race([joined, sleep(options.sinkJoinWaitMs ?? 15_000, graceful.signal)]);
     } else {
-      void pipeline.lag?.start().catch(() => {});
+      // No sink here: the lag monitor, and the anomaly detector of a --role anomalies run.
+      void pipeline
+        .startConsumers()
+        .catch((e: unknown) => log.error(`failed to start: ${(e as Error).message}`));
     }
     if (!graceful.signal.aborted) {
       times.producersStartedAt = Date.now();
