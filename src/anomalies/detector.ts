@@ -266,6 +266,7 @@ export class Detector {
       amountCents: p.amountCents,
       currency: p.currency,
       paidAtMs: p.paidAtMs,
+      ...(p.dueCents !== undefined ? { dueCents: p.dueCents } : {}),
       key,
       offset: Number(origin.offset),
       reread: this.isReread(key, origin.offset),

@@ -346,6 +346,7 @@ class DetectorEngine implements AnomalyEngine {
           amountCents: p.amountCents,
           currency: p.currency,
           paidAtMs: p.paidAtMs,
+          ...(p.dueCents !== undefined ? { dueCents: p.dueCents } : {}),
         },
         origin,
       );

@@ -57,6 +57,8 @@ export interface PaymentIn {
   amountCents: number;
   currency: string;
   paidAtMs: number;
+  /** The amount due when the source recorded it with the transaction: the short-payment rule's tariff then. */
+  dueCents?: number;
 }
 
 /** Where an input was read: its topic partition and offset. */

@@ -1,6 +1,7 @@
 /**
  * Short payment: a payment below the plaza's tariff for the passage's vehicle class, beyond a tolerance. Judged only
- * when the tariff is known and, when the plaza names a currency, the payment is in it.
+ * when the tariff is known and, when the plaza names a currency, the payment is in it. A payment that carries the
+ * amount due for its transaction (dueCents) is judged against that instead, in its own currency.
  */
 import type { Finding, PassageIn, PaymentIn, Plaza } from '../types.ts';
 import { tariffOf } from './tariff.ts';
@@ -11,9 +12,11 @@ export function judgePayment(
   plaza: Plaza | undefined,
   toleranceCents: number,
 ): Finding | undefined {
-  const tariff = tariffOf(plaza, passage.vehicleType);
+  const due = payment.dueCents;
+  const tariff = due ?? tariffOf(plaza, passage.vehicleType);
   if (tariff === undefined) return undefined;
-  if (plaza?.currency !== undefined && plaza.currency !== payment.currency) return undefined;
+  if (due === undefined && plaza?.currency !== undefined && plaza.currency !== payment.currency)
+    return undefined;
   if (payment.amountCents + toleranceCents >= tariff) return undefined;
   return {
     anomalyId: `short-payment:${payment.paymentId}`,
@@ -32,6 +35,7 @@ export function judgePayment(
       currency: payment.currency,
       vehicleType: passage.vehicleType,
       toleranceCents,
+      tariffFrom: due === undefined ? 'plaza' : 'payment',
     },
   };
 }

@@ -140,6 +140,7 @@ describe('unpaid and short payment', () => {
         currency: 'USD',
         vehicleType: 'truck',
         toleranceCents: 0,
+        tariffFrom: 'plaza',
       },
     });
     expect(judgePayment(p, payment('e1', 3, 1265, T0), plaza(3), 10)).toBeUndefined();
@@ -156,6 +157,21 @@ describe('unpaid and short payment', () => {
     expect(judgePayment({ ...p, vehicleType: 'bus' }, cheap, plaza(3), 0)).toBeUndefined();
     expect(judgePayment(p, cheap, plaza(3, { tariffs: undefined }), 0)).toBeUndefined();
     expect(judgePayment(p, cheap, undefined, 0)).toBeUndefined();
+  });
+
+  it('a payment carrying the amount due is judged against it, whatever the plaza says', () => {
+    const due = { ...payment('e1', 3, 12000, T0), currency: 'INR', dueCents: 35000 };
+    expect(judgePayment(p, due, plaza(3), 0)).toMatchObject({
+      amountCents: 23000,
+      expected: 35000,
+      observed: 12000,
+      details: { tariffFrom: 'payment', currency: 'INR' },
+    });
+    expect(judgePayment(p, { ...due, amountCents: 35000 }, plaza(3), 0)).toBeUndefined();
+    // No tariff at the plaza: the amount due still settles it.
+    expect(judgePayment(p, due, undefined, 0)?.rule).toBe('short-payment');
+    // Paying more than due is not a short payment even where the plaza's tariff is higher.
+    expect(judgePayment(p, { ...due, amountCents: 500, dueCents: 400 }, plaza(3), 0)).toBeUndefined();
   });
 });
 
