@@ -224,6 +224,7 @@ export async function runHeadless(config: Config, options: HeadlessOptions = {})
       producers: pipeline.producers?.store.getSnapshot() ?? null,
       sink: pipeline.sink?.store.getSnapshot() ?? null,
       lag: pipeline.lag?.store.getSnapshot() ?? null,
+      anomalies: pipeline.anomalies?.store.getSnapshot() ?? null,
     });
   const emit = (): void => {
     const line = snapshotLine();

@@ -2,6 +2,7 @@
  * Headless output: one NDJSON status line per interval and the final summary line, built from engine snapshots.
  * Pure functions, so the shape people script against is tested without a broker.
  */
+import type { AnomalySnapshot } from '../anomalies/engine.ts';
 import type { Role } from '../config/config.ts';
 import type {
   EngineStatus,
@@ -23,6 +24,8 @@ export interface StatusInputs {
   producers: ProducersSnapshot | null;
   sink: (SinkSnapshot & { recentLatency?: LatencySummary }) | null;
   lag: LagSnapshot | null;
+  /** The anomaly detector, when it runs in this process. */
+  anomalies?: AnomalySnapshot | null;
 }
 
 /**
@@ -100,6 +103,19 @@ export function statusLine(i: StatusInputs): Record<string, unknown> {
     });
   }
   line.lag = ourLag(i.lag, i.groupId);
+  if (i.anomalies) {
+    const a = i.anomalies;
+    line.anomalies = {
+      status: describeStatus(a.status),
+      findings: a.findings,
+      published: a.published,
+      watermark: a.watermark,
+      inputs: a.inputs,
+      late: a.late,
+      // The detector's own consumer group, as the lag monitor sees it.
+      lag: i.lag?.groups.find((g) => g.groupId === a.groupId)?.totalLag ?? null,
+    };
+  }
   if (i.producers) {
     line.producers = i.producers.producers.map((p) => ({
       name: p.name,

@@ -140,7 +140,48 @@ describe('headless status line', () => {
       lag: null,
     });
     expect(producer).not.toHaveProperty('persisted');
+    expect(producer).not.toHaveProperty('anomalies');
     expect(producer.phase).toBe('flushing');
+  });
+
+  it("shows the detector of a --role anomalies run, with its own group's lag", () => {
+    const line = statusLine({
+      now: 2000,
+      startedAt: 1000,
+      role: 'anomalies',
+      phase: 'running',
+      groupId: 'tollstream-sink',
+      producers: null,
+      sink: null,
+      lag: {
+        status: { kind: 'running' },
+        sampledAt: 1500,
+        groups: [
+          { groupId: 'tollstream-sink', ours: true, totalLag: 5 },
+          { groupId: 'tollstream-anomalies', ours: false, totalLag: 42 },
+        ],
+      } as never,
+      anomalies: {
+        status: { kind: 'running' },
+        groupId: 'tollstream-anomalies',
+        watermark: '2026-12-02T08:00:00.000Z',
+        inputs: 1000,
+        late: 3,
+        findings: 7,
+        perRule: {} as never,
+        published: 7,
+        recent: [],
+      },
+    });
+    expect(line.anomalies).toEqual({
+      status: 'running',
+      findings: 7,
+      published: 7,
+      watermark: '2026-12-02T08:00:00.000Z',
+      inputs: 1000,
+      late: 3,
+      lag: 42,
+    });
   });
 
   it('describes every status kind', () => {
