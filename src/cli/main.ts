@@ -39,7 +39,7 @@ const HELP = `
     --from DATE, --to DATE  half-open event-time range for replays
     --duration D            stop after D (e.g. 60s, 5m)
     --events N              stop after N passages produced
-    --role R                producer | consumer | all (default all)
+    --role R                producer | consumer | anomalies | all (default all)
     --interval D            headless status interval (default 1s)
     --metrics-port N        serve Prometheus /metrics and /healthz on port N (headless and monitor; off by default)
     --metrics-host H        address that port listens on (default 127.0.0.1; 0.0.0.0 for every interface)

@@ -144,7 +144,7 @@ describe('tollstream --headless', () => {
     const badRole = tollstream(['--headless', '--role', 'sideways'], env);
     expect(await badRole.exited).toBe(2);
     expect(badRole.stderr()).toMatch(
-      /invalid run\.role from flag --role: "sideways"; expected producer, consumer or all/,
+      /invalid run\.role from flag --role: "sideways"; expected producer, consumer, anomalies or all/,
     );
     const badSource = tollstream(['--headless', '--source', 'carrier-pigeon'], env);
     expect(await badSource.exited).toBe(2);
