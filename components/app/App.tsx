@@ -37,6 +37,10 @@ import type { MonitorAction, MonitorState } from './state.ts';
 import { TooSmall } from './TooSmall.tsx';
 
 const NO_SINK = emptySinkSnapshot();
+const HOUR_MS = 3_600_000;
+
+/** The UTC hour a moment falls in: the throughput pane's bands are for the hour on screen. */
+const hourStart = (ms: number): number => Math.floor(ms / HOUR_MS) * HOUR_MS;
 
 /** Keys act on what is on the screen: the current frame, not a newer snapshot the person has not seen. */
 function keyContext(
@@ -181,6 +185,8 @@ export function MonitorApp({
                 />
                 <ThroughputPane
                   sink={frame.sink}
+                  baselines={frame.baselines}
+                  hourStartMs={hourStart(frame.now)}
                   state={state.throughput}
                   focused={state.focus === 'throughput'}
                   {...layout.throughput}

@@ -19,6 +19,7 @@ import type { LogEntry } from '../../src/util/log.ts';
 import type { ReadableStore } from '../../src/util/store.ts';
 import type { Lifecycle } from '../alerts/Footer.tsx';
 import type { AnomaliesSnapshot } from '../anomalies/types.ts';
+import type { BaselineSnapshot } from '../throughput/types.ts';
 import { addSample } from '../header/rates.ts';
 import type { Sample } from '../header/rates.ts';
 import type { MonitorServices } from './services.ts';
@@ -48,13 +49,15 @@ export interface MonitorFrame {
   lifecycle: Lifecycle;
   /** null: this monitor reads no anomalies. */
   anomalies: AnomaliesSnapshot | null;
+  /** null: this monitor reads no traffic baselines. */
+  baselines: BaselineSnapshot | null;
   /** Dead-lettered totals over time, for a rate and the "DLQ growing" alert (the sink has no such rate). */
   deadLetters: readonly Sample[];
 }
 
 type Sources = Pick<
   MonitorServices,
-  'producers' | 'sink' | 'lag' | 'cluster' | 'logs' | 'lifecycle' | 'anomalies'
+  'producers' | 'sink' | 'lag' | 'cluster' | 'logs' | 'lifecycle' | 'anomalies' | 'baselines'
 >;
 
 export function createFrameStore(
@@ -74,6 +77,7 @@ export function createFrameStore(
       logs: services.logs.getSnapshot(),
       lifecycle: services.lifecycle.getSnapshot(),
       anomalies: services.anomalies?.store.getSnapshot() ?? null,
+      baselines: services.baselines?.store.getSnapshot() ?? null,
       deadLetters:
         sink && sinkChanged
           ? addSample(previous?.deadLetters ?? [], { at: now, value: sink.deadLettered })
@@ -114,6 +118,7 @@ export function createFrameStore(
     services.logs,
     services.lifecycle,
     ...(services.anomalies ? [services.anomalies.store] : []),
+    ...(services.baselines ? [services.baselines.store] : []),
   ];
 
   return {

@@ -14,6 +14,7 @@ import type { ReadableStore } from '../../src/util/store.ts';
 import type { Lifecycle } from '../alerts/Footer.tsx';
 import type { AnomaliesService } from '../anomalies/types.ts';
 import type { QueryService } from '../sql/types.ts';
+import type { BaselineService } from '../throughput/types.ts';
 
 export interface MonitorServices {
   producers: { store: ReadableStore<ProducersSnapshot>; actions: ProducerActions } | null;
@@ -26,6 +27,8 @@ export interface MonitorServices {
   query: QueryService | null;
   /** The anomalies table as polled by this monitor; absent or null when it reads none. */
   anomalies?: AnomaliesService | null;
+  /** The plaza throughput pane's expected bands (traffic baselines); absent or null when it reads none. */
+  baselines?: BaselineService | null;
   /** SQL history of earlier runs (oldest first) and where a new entry goes. */
   history: { initial: readonly string[]; append(sql: string): void };
   startedAt: number;

@@ -1,6 +1,7 @@
 /**
- * Per-plaza throughput charts. Buckets are converted to passages per second so the scale labels mean the same
- * whatever the bucket size, and the busiest plazas (over the window on screen) come first.
+ * Per-plaza throughput charts. Buckets are converted to passages per minute, the unit of the expected band the pane
+ * shows beside them, so the scale labels mean the same whatever the bucket size; the busiest plazas (over the
+ * window on screen) come first.
  */
 import asciichart from 'asciichart';
 import type { PlazaThroughput } from '../../src/engines/types.ts';
@@ -9,14 +10,29 @@ import { pageCount } from '../widgets/window.ts';
 
 export const LABEL_COLUMN = 12;
 const SCALE_WIDTH = 5;
+const MINUTE_MS = 60_000;
 
 export interface PlazaRow {
   plazaId: number;
-  /** Passages per second per bucket for the window shown, oldest first (the partial bucket excluded). */
+  /** Passages per minute per bucket for the window shown, oldest first (the partial bucket excluded). */
   series: number[];
   windowSum: number;
-  nowPerSec: number;
+  /**
+   * The live rate: passages per minute over the last minute of complete buckets, or over the part of it since the
+   * plaza's first passage in the buckets (a monitor that just started has not watched a whole minute yet).
+   */
+  perMinute: number;
   total: number;
+}
+
+/** Passages per minute over the last minute of `complete` buckets that the plaza has been seen in. */
+export function liveRate(complete: readonly number[], bucketMs: number): number {
+  const first = complete.findIndex((b) => b > 0);
+  if (first === -1) return 0;
+  const perMinute = Math.max(1, Math.round(MINUTE_MS / bucketMs));
+  const from = Math.max(first, complete.length - perMinute);
+  const seen = complete.slice(from);
+  return (seen.reduce((s, b) => s + b, 0) * MINUTE_MS) / (seen.length * bucketMs);
 }
 
 export function plazaRows(
@@ -24,16 +40,17 @@ export function plazaRows(
   bucketMs: number,
   points: number,
 ): PlazaRow[] {
-  const perSec = 1000 / Math.max(1, bucketMs);
+  const size = Math.max(1, bucketMs);
+  const perMin = MINUTE_MS / size;
   const rows = throughput.map((t) => {
     // The last bucket is still filling; plotting it would show a false drop at the right edge.
     const complete = t.buckets.length > 1 ? t.buckets.slice(0, -1) : t.buckets;
     const window = complete.slice(-Math.max(1, points));
     return {
       plazaId: t.plazaId,
-      series: window.map((b) => b * perSec),
+      series: window.map((b) => b * perMin),
       windowSum: window.reduce((s, b) => s + b, 0),
-      nowPerSec: (complete[complete.length - 1] ?? 0) * perSec,
+      perMinute: liveRate(complete, size),
       total: t.total,
     };
   });

@@ -19,6 +19,7 @@ import type { Lifecycle } from '../../components/alerts/Footer.tsx';
 import { formatCount, formatUptime } from '../../components/format/format.ts';
 import { staticStore } from '../../components/hooks/useStore.ts';
 import { createMonitorAnomalyFeed } from './anomaly-feed.ts';
+import { createMonitorBaselineFeed } from './baseline-feed.ts';
 import { crashSummary, writeCrashReport } from './crash.ts';
 import { openHistory } from './history.ts';
 import type { MonitorLogs } from './logs.ts';
@@ -68,7 +69,7 @@ export function monitorServices(
   config: Config,
   pipeline: Pipeline,
   own: Pick<MonitorServices, 'logs' | 'lifecycle' | 'query' | 'history' | 'startedAt' | 'quit'> &
-    Pick<MonitorServices, 'anomalies'>,
+    Pick<MonitorServices, 'anomalies' | 'baselines'>,
 ): MonitorServices {
   return {
     producers: pipeline.producers ? { store: pipeline.producers.store, actions: pipeline.producers } : null,
@@ -99,6 +100,8 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
   const query = createMonitorQueryService(config, createLogger('query'));
   // The anomalies view and alerts read the table the detector fills, wherever the detector runs.
   const anomalies = createMonitorAnomalyFeed(config, createLogger('anomalies'), startedAt);
+  // The throughput pane's expected bands: only a monitor that persists passages has live rates to set them beside.
+  const baselines = pipeline.sink ? createMonitorBaselineFeed(config, createLogger('baselines')) : null;
   const lifecycle = valueStore<Lifecycle>({ phase: 'running' });
   const screen = alternateScreen();
   const restoreOnExit = (): void => screen.restore();
@@ -114,6 +117,7 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
     lifecycle,
     query,
     anomalies: { store: anomalies.store, alerts: config.monitor.alerts },
+    baselines: baselines ? { store: baselines.store } : null,
     history: openHistory(config.stateDir, log),
     startedAt,
     quit: () => void shutdown(0, 'quit'),
@@ -140,6 +144,7 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
         'the pipeline',
       );
       await settleWithin(anomalies.stop(), 2000, 'the anomalies feed');
+      if (baselines) await settleWithin(baselines.stop(), 2000, 'the baselines feed');
       await settleWithin(query.close(), 2000, 'the query pool');
       instance.unmount();
       restoreConsole();
@@ -198,6 +203,7 @@ export async function runScreen(config: Config, pipeline: Pipeline, logs: Monito
       : undefined;
 
   anomalies.start();
+  baselines?.start();
   void pipeline.start().catch((e: unknown) => log.error(`pipeline failed to start: ${(e as Error).message}`));
 
   const code = await done;

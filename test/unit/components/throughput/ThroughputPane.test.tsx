@@ -28,9 +28,10 @@ describe('ThroughputPane', () => {
     const frame = r.lastFrame()!;
     expect(frame.indexOf('plaza 4002')).toBeLessThan(frame.indexOf('plaza 4001'));
     expect(frame.indexOf('plaza 4001')).toBeLessThan(frame.indexOf('plaza 4000'));
-    expect(frame).toMatch(/3\/s now/);
+    // 3 passages a second: 180 a minute, the pane's unit.
+    expect(frame).toMatch(/180\/min/);
     expect(frame).toMatch(/Σ 3\.00k/);
-    expect(frame).toMatch(/\s3┼─+/);
+    expect(frame).toMatch(/\s180┼─+/);
     expect(frame).toMatch(/\s0┤/);
     expect(frame).toContain('page 1/1');
     r.unmount();
