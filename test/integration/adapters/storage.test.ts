@@ -20,6 +20,8 @@ describe('storage adapter on the real MySQL server', () => {
       [db.name],
     );
     expect(tables.map((r) => r.t)).toEqual([
+      'anomalies',
+      'detector_offsets',
       'imports',
       'livetolldata',
       'passages',
@@ -27,8 +29,12 @@ describe('storage adapter on the real MySQL server', () => {
       'payments',
       'payments_staging',
       'plazas',
+      'revenue_hour',
+      'revenue_minute',
       'schema_version',
       'sink_offsets',
+      'traffic_hour',
+      'traffic_minute',
     ]);
     expect(await databaseSchemaVersion(db.storage)).toBe(schemaFileVersion());
   });

@@ -80,7 +80,8 @@ describe('stack on private ports', () => {
         expect(d?.partitions.length, spec.topic).toBe(spec.partitions);
         expect(d?.partitions.every((p) => p.replicas.length === 1 && p.leader === 0)).toBe(true);
         const cfg = await admin.topicConfig(spec.topic, ['cleanup.policy']);
-        expect(cfg['cleanup.policy'], spec.topic).toBe(spec.topic === 'toll.plazas' ? 'compact' : 'delete');
+        const compacted = spec.topic === 'toll.plazas' || spec.topic === 'toll.anomalies';
+        expect(cfg['cleanup.policy'], spec.topic).toBe(compacted ? 'compact' : 'delete');
       }
     });
   });
